@@ -1,0 +1,251 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/auditlake/auditlake/lake"
+)
+
+// Options tunes an ingest run. Zero values take the defaults.
+type Options struct {
+	Workers     int   // decoding goroutines; 0: GOMAXPROCS
+	BufferBytes int64 // 0: DefaultBufferBytes
+	// Stdin is read for the path "-"; nil: os.Stdin.
+	Stdin io.Reader
+}
+
+// Summary totals an ingest run.
+type Summary struct {
+	Sources  int // inputs read
+	Skipped  int // inputs the store had already taken
+	Records  int
+	Events   int // events the store took
+	Rejected int // records refused
+}
+
+// Paths ingests files and folders of CloudTrail events (walked recursively,
+// in name order; digest files and temporary files are passed over) into the
+// store. Each input is taken whole or not at all, and an input the store
+// already took (same bytes) is skipped, so running the same ingest again,
+// after a crash or not, adds nothing twice. onDone is called for each input
+// once its events are durable, or once it is skipped; it is called from one
+// goroutine at a time.
+func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, opts Options, onDone func(SourceResult)) (Summary, error) {
+	var sum Summary
+	store, err := l.GetStore(ctx, storeRef)
+	if err != nil {
+		return sum, err
+	}
+	if err := checkIngesting(store); err != nil {
+		return sum, err
+	}
+	sel, err := CompileSelectors(store.AdvancedEventSelectors)
+	if err != nil {
+		return sum, fmt.Errorf("event data store %s: %w", store.ID, err)
+	}
+	inputs, err := expandPaths(paths)
+	if err != nil {
+		return sum, err
+	}
+	if onDone == nil {
+		onDone = func(SourceResult) {}
+	}
+	account := func(r SourceResult) {
+		sum.Sources++
+		sum.Records += r.Records
+		sum.Rejected += len(r.Errors)
+		if r.Skipped != nil {
+			sum.Skipped++
+		} else {
+			sum.Events += r.Selected
+		}
+		onDone(r)
+	}
+	w := NewWriter(l, store, opts.BufferBytes, func(done []SourceResult) {
+		for _, r := range done {
+			account(r)
+		}
+	})
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type decoded struct {
+		res    SourceResult
+		events []lake.Event
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan int)
+	out := make(chan decoded, workers)
+	g.Go(func() error {
+		defer close(jobs)
+		for i := range inputs {
+			select {
+			case jobs <- i:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	var decoders errgroup.Group
+	for range workers {
+		decoders.Go(func() error {
+			dec := NewDecoder()
+			for i := range jobs {
+				res, events, err := readSource(gctx, l, store.ID, dec, sel, inputs[i], opts.Stdin)
+				if err != nil {
+					return err
+				}
+				select {
+				case out <- decoded{res, events}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(out)
+		return decoders.Wait()
+	})
+	g.Go(func() error {
+		seen := make(map[string]bool)
+		for d := range out {
+			if d.res.Skipped == nil && seen[d.res.Digest] {
+				// The same bytes twice in one run: the second adds nothing.
+				d.res.Skipped = &lake.SourceRecord{Source: d.res.Source}
+				d.events = nil
+			}
+			if d.res.Skipped != nil {
+				account(d.res)
+				continue
+			}
+			seen[d.res.Digest] = true
+			if err := w.Add(gctx, d.res, d.events); err != nil {
+				return err
+			}
+		}
+		if err := gctx.Err(); err != nil {
+			return err
+		}
+		return w.Flush(gctx)
+	})
+	return sum, g.Wait()
+}
+
+// readSource reads, fingerprints, decodes and filters one input.
+func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder, sel *Selector, path string, stdin io.Reader) (SourceResult, []lake.Event, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return SourceResult{}, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	digest := sha256.Sum256(data)
+	res := SourceResult{Source: lake.Source{Digest: hex.EncodeToString(digest[:]), Name: path}}
+	if rec, ok, err := l.Ingested(ctx, storeID, res.Digest); err != nil {
+		return res, nil, err
+	} else if ok {
+		res.Skipped = &rec
+		return res, nil, nil
+	}
+	var events []lake.Event
+	name := path
+	if path == "-" {
+		name = "stdin"
+	}
+	r, err := dec.Decode(name, bytes.NewReader(data), func(ev *lake.Event) error {
+		res.Events++
+		if sel.Match(ev) {
+			events = append(events, *ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, nil, err
+	}
+	res.Records = r.Records
+	res.Errors = r.Errors
+	res.Selected = len(events)
+	return res, events, nil
+}
+
+// expandPaths turns files and folders into the list of inputs.
+func expandPaths(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no input: name files or folders of CloudTrail log files, or - for standard input")
+	}
+	var out []string
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, p)
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != p && (strings.HasPrefix(name, ".") || name == "CloudTrail-Digest") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if isInputName(name) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// isInputName reports whether a file found in a folder walk is an event
+// file: JSON, JSON Lines, or either gzipped; not hidden, temporary or a
+// CloudTrail digest file.
+func isInputName(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.Contains(name, "CloudTrail-Digest") || strings.HasSuffix(name, ".tmp") {
+		return false
+	}
+	base := strings.TrimSuffix(name, ".gz")
+	return strings.HasSuffix(base, ".json") || strings.HasSuffix(base, ".jsonl") || strings.HasSuffix(base, ".ndjson")
+}

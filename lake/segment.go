@@ -1,0 +1,225 @@
+package lake
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"golang.org/x/sync/errgroup"
+)
+
+// Segment file settings. Row groups of DefaultRowGroupRows events keep the
+// writer's memory near 30 MiB for typical events and give DuckDB min/max
+// statistics fine enough to skip most of a day in a narrow time window.
+const (
+	DefaultRowGroupRows = 16384
+	segmentMetaKey      = "auditlake.segment"
+)
+
+var segmentCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+
+// DayOf is the UTC day partition of an event time.
+func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// SortEvents orders events by eventTime (stable, so equal times keep their
+// arrival order), moving each element once.
+func SortEvents(events []Event) []Event {
+	idx := make([]int32, len(events))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return events[a].EventTime.Compare(events[b].EventTime) })
+	sorted := make([]Event, len(events))
+	for i, j := range idx {
+		sorted[i] = events[j]
+	}
+	return sorted
+}
+
+// writeSegmentFile writes events, which must all fall on one UTC day and be
+// sorted by eventTime, to a new synced Parquet file at path, and returns its
+// description (without Key). The file carries its own description in the
+// Parquet key-value metadata, so a lost manifest can be rebuilt from the files.
+func writeSegmentFile(path, storeID string, events []Event, now time.Time) (Segment, error) {
+	if len(events) == 0 {
+		return Segment{}, errors.New("write segment: no events")
+	}
+	seg := Segment{
+		ID:      ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
+		Day:     DayOf(events[0].EventTime),
+		MinTime: events[0].EventTime.UTC(),
+		MaxTime: events[len(events)-1].EventTime.UTC(),
+		Rows:    int64(len(events)),
+		Format:  FormatVersion,
+		Created: now.UTC(),
+	}
+	if DayOf(seg.MaxTime) != seg.Day {
+		return Segment{}, fmt.Errorf("write segment: events span %s to %s, more than one day", seg.Day, DayOf(seg.MaxTime))
+	}
+	meta, err := json.Marshal(struct {
+		Store string `json:"store"`
+		Segment
+	}{storeID, seg})
+	if err != nil {
+		return Segment{}, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return Segment{}, fmt.Errorf("write segment: %w", err)
+	}
+	h := sha256.New()
+	cw := &countingWriter{w: io.MultiWriter(f, h)}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	pw := parquet.NewGenericWriter[Event](bw,
+		parquet.Compression(segmentCodec),
+		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
+		parquet.KeyValueMetadata(segmentMetaKey, string(meta)),
+		parquet.CreatedBy("auditlake", "", ""),
+	)
+	_, werr := pw.Write(events)
+	if werr == nil {
+		werr = pw.Close()
+	}
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if err := errors.Join(werr, f.Close()); err != nil {
+		_ = os.Remove(path)
+		return Segment{}, fmt.Errorf("write segment %s: %w", seg.ID, err)
+	}
+	seg.Bytes = cw.n
+	seg.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return seg, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// segmentKey is where a segment lives in the bucket: Hive-style day folders
+// keep the data readable by other engines without auditlake.
+func segmentKey(storeID string, seg Segment) string {
+	return fmt.Sprintf("%sdate=%s/%s.parquet", dataPrefix(storeID), seg.Day, seg.ID)
+}
+
+// WriteSegments writes events (any days, any order) as one new segment per
+// UTC day and stores them in the bucket. The segments are not visible until
+// a Commit lists them; batch, when not empty, is recorded in each.
+func (l *Lake) WriteSegments(ctx context.Context, storeID, batch string, events []Event) ([]Segment, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	byDay := make(map[string][]Event)
+	for i := range events {
+		d := DayOf(events[i].EventTime)
+		byDay[d] = append(byDay[d], events[i])
+	}
+	days := make([]string, 0, len(byDay))
+	for d := range byDay {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	segs := make([]Segment, len(days))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, d := range days {
+		g.Go(func() error {
+			seg, err := l.writeSegment(gctx, storeID, batch, SortEvents(byDay[d]))
+			segs[i] = seg
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		for _, s := range segs {
+			if s.Key != "" {
+				_ = l.bucket.Delete(context.WithoutCancel(ctx), s.Key)
+			}
+		}
+		return nil, err
+	}
+	return segs, nil
+}
+
+func (l *Lake) writeSegment(ctx context.Context, storeID, batch string, sorted []Event) (Segment, error) {
+	if err := ctx.Err(); err != nil {
+		return Segment{}, err
+	}
+	tmp, err := os.CreateTemp(l.tmpDir, "segment-*.parquet.tmp")
+	if err != nil {
+		return Segment{}, err
+	}
+	tmpPath := tmp.Name()
+	_ = tmp.Close()
+	_ = os.Remove(tmpPath)
+	seg, err := writeSegmentFile(tmpPath, storeID, sorted, l.now())
+	if err != nil {
+		return Segment{}, err
+	}
+	seg.Batch = batch
+	seg.Key = segmentKey(storeID, seg)
+	if err := l.bucket.PutFile(ctx, seg.Key, tmpPath); err != nil {
+		_ = os.Remove(tmpPath)
+		return Segment{}, fmt.Errorf("store segment %s: %w", seg.ID, err)
+	}
+	return seg, nil
+}
+
+// verifyFile checks that the file at path is the segment: same size and
+// SHA-256 as its manifest entry.
+func verifyFile(path string, seg Segment) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return err
+	}
+	if n != seg.Bytes {
+		return &CorruptionError{Segment: seg.ID, Path: path, Err: fmt.Errorf("size is %d bytes, manifest says %d", n, seg.Bytes)}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != seg.SHA256 {
+		return &CorruptionError{Segment: seg.ID, Path: path, Err: fmt.Errorf("SHA-256 is %s, manifest says %s", got, seg.SHA256)}
+	}
+	return nil
+}
+
+// CorruptionError reports a segment whose file does not match its manifest
+// entry. It wraps ErrCorrupt.
+type CorruptionError struct {
+	Segment string
+	Path    string
+	Err     error
+}
+
+func (e *CorruptionError) Error() string {
+	return fmt.Sprintf("segment %s (%s) is corrupt: %v", e.Segment, filepath.Base(e.Path), e.Err)
+}
+
+// Unwrap returns both the cause and ErrCorrupt.
+func (e *CorruptionError) Unwrap() []error { return []error{e.Err, ErrCorrupt} }
