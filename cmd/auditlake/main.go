@@ -1,0 +1,85 @@
+// Command auditlake is a self-hosted audit event lake: CloudTrail and
+// CloudTrail Lake on your own machines. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/auditlake/auditlake/api/apierr"
+	"github.com/auditlake/auditlake/lake"
+)
+
+// globals are the flags every subcommand shares.
+type globals struct {
+	lakeDir string
+	bucket  string
+	verbose bool
+}
+
+// errReported means the command already told the user what went wrong.
+var errReported = errors.New("reported")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "auditlake:", apierr.Describe(err))
+		}
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "auditlake",
+		Short:         "A self-hosted audit event lake: CloudTrail Lake on your own machines",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	defLake := os.Getenv("AUDITLAKE_LAKE")
+	if defLake == "" {
+		defLake = "./data"
+	}
+	root.PersistentFlags().StringVar(&g.lakeDir, "lake", defLake, "lake folder (control-plane state, lock, cache; and segments unless --bucket); env AUDITLAKE_LAKE")
+	root.PersistentFlags().StringVar(&g.bucket, "bucket", os.Getenv("AUDITLAKE_BUCKET"), "object storage URL for segments and manifests (file:///dir, s3://bucket?endpoint=...); default: <lake>/objects; env AUDITLAKE_BUCKET")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what the lake does to standard error")
+	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g))
+	return root
+}
+
+func (g *globals) logger() *slog.Logger {
+	if !g.verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// open opens the lake named by the global flags.
+func (g *globals) open(ctx context.Context) (*lake.Lake, error) {
+	return lake.Open(ctx, g.lakeDir, lake.Options{
+		Bucket:    g.bucket,
+		Region:    os.Getenv("AUDITLAKE_REGION"),
+		AccountID: os.Getenv("AUDITLAKE_ACCOUNT_ID"),
+		Logger:    g.logger(),
+	})
+}
+
+// withLake runs fn on the open lake and closes it.
+func (g *globals) withLake(ctx context.Context, fn func(*lake.Lake) error) error {
+	l, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(l), l.Close())
+}
