@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -64,7 +65,12 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	if onDone == nil {
 		onDone = func(SourceResult) {}
 	}
+	// account runs on the writer's goroutine and on its flush goroutine,
+	// never at once: a skipped input is accounted between writes.
+	var mu sync.Mutex
 	account := func(r SourceResult) {
+		mu.Lock()
+		defer mu.Unlock()
 		sum.Sources++
 		sum.Records += r.Records
 		sum.Rejected += len(r.Errors)
@@ -139,11 +145,11 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 			}
 			seen[d.res.Digest] = true
 			if err := w.Add(gctx, d.res, d.events); err != nil {
-				return err
+				return errors.Join(err, w.Close())
 			}
 		}
 		if err := gctx.Err(); err != nil {
-			return err
+			return errors.Join(err, w.Close())
 		}
 		return w.Flush(gctx)
 	})
@@ -233,7 +239,7 @@ func expandPaths(paths []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		slices.Sort(found)
+		sortByDelivery(found)
 		out = append(out, found...)
 	}
 	return out, nil
@@ -248,4 +254,28 @@ func isInputName(name string) bool {
 	}
 	base := strings.TrimSuffix(name, ".gz")
 	return strings.HasSuffix(base, ".json") || strings.HasSuffix(base, ".jsonl") || strings.HasSuffix(base, ".ndjson")
+}
+
+// sortByDelivery orders inputs by the delivery time in CloudTrail log file
+// names (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz), then
+// by path. A trail bucket's folders run account by account and region by
+// region; taking its files in time order instead keeps each batch to a few
+// days, so a batch makes a few large segments rather than one small segment
+// for every day of the trail.
+func sortByDelivery(paths []string) {
+	key := func(p string) string {
+		parts := strings.Split(filepath.Base(p), "_")
+		for _, part := range parts {
+			if len(part) == 14 && part[8] == 'T' && part[13] == 'Z' {
+				return part
+			}
+		}
+		return ""
+	}
+	slices.SortStableFunc(paths, func(a, b string) int {
+		if c := strings.Compare(key(a), key(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 }

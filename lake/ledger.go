@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -74,6 +76,9 @@ func finishBatch(tx *bolt.Tx, batch string, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Insert in key order: bbolt appends sorted keys cheaply, while random
+	// SHA-256 keys make each insert shift a growing node.
+	slices.SortFunc(rec.Sources, func(a, b Source) int { return strings.Compare(a.Digest, b.Digest) })
 	for _, s := range rec.Sources {
 		v, err := json.Marshal(SourceRecord{Source: s, Batch: batch, Ingested: now})
 		if err != nil {

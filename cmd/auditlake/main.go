@@ -22,6 +22,8 @@ type globals struct {
 	lakeDir string
 	bucket  string
 	verbose bool
+	cpuProf string
+	memProf string
 }
 
 // errReported means the command already told the user what went wrong.
@@ -54,6 +56,17 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.lakeDir, "lake", defLake, "lake folder (control-plane state, lock, cache; and segments unless --bucket); env AUDITLAKE_LAKE")
 	root.PersistentFlags().StringVar(&g.bucket, "bucket", os.Getenv("AUDITLAKE_BUCKET"), "object storage URL for segments and manifests (file:///dir, s3://bucket?endpoint=...); default: <lake>/objects; env AUDITLAKE_BUCKET")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what the lake does to standard error")
+	root.PersistentFlags().StringVar(&g.cpuProf, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentFlags().StringVar(&g.memProf, "memprofile", "", "write a heap profile at the end of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
+	var stopProfile func() error
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var err error
+		stopProfile, err = startProfile(g.cpuProf, g.memProf)
+		return err
+	}
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return stopProfile() }
 	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g))
 	return root
 }
