@@ -46,8 +46,8 @@ func newDemoCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().IntVar(&events, "events", 200_000, "events to generate")
-	cmd.Flags().IntVar(&days, "days", 30, "days of history, ending today")
+	cmd.Flags().IntVar(&events, "events", 150_000, "events to generate")
+	cmd.Flags().IntVar(&days, "days", 14, "days of history, ending today")
 	return cmd
 }
 
@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, l *lake.Lake, out io.Writer, events, days int)
 		trail := filepath.Join(l.Dir(), "demo-trail")
 		fmt.Fprintf(out, "generating %d CloudTrail events over %d days into %s ...\n", events, days, trail)
 		start := time.Now()
-		st, err := bench.Generate(ctx, trail, bench.GenerateOptions{Events: events, Days: days, Seed: 1})
+		st, err := bench.Generate(ctx, trail, bench.GenerateOptions{Events: events, Days: days, Seed: 1, Accounts: 2})
 		if err != nil {
 			return err
 		}
