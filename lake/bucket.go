@@ -107,11 +107,19 @@ func (b *Bucket) writeLocal(key string, data []byte, ifNotExist bool) error {
 	if err := fsutil.MkdirAllDurable(dir); err != nil {
 		return fmt.Errorf("write %s: %w", key, err)
 	}
-	tmp := path + ".tmp-write"
-	if err := fsutil.WriteFileDurable(tmp, data, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-write-*")
+	if err != nil {
 		return fmt.Errorf("write %s: %w", key, err)
 	}
+	tmp := f.Name()
 	defer os.Remove(tmp)
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("write %s: %w", key, ErrExists)

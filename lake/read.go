@@ -81,13 +81,15 @@ func (l *Lake) Segments(ctx context.Context, storeID string, from, to time.Time)
 	segs := m.Overlapping(from, to)
 	paths := make([]string, 0, len(segs))
 	held := make([]string, 0, len(segs))
+	checked := map[string]fileStamp{}
 	release := func() { l.cache.release(held) }
+	defer func() { l.recordVerified(checked) }()
 	for _, seg := range segs {
 		if err := ctx.Err(); err != nil {
 			release()
 			return nil, nil, err
 		}
-		p, err := l.localSegment(ctx, seg)
+		p, err := l.localSegment(ctx, seg, checked)
 		if err != nil {
 			release()
 			return nil, nil, err
@@ -122,8 +124,9 @@ func (l *Lake) Held(segmentID string) bool {
 	return l.cache.holds[segmentID] > 0
 }
 
-// localSegment returns a verified local file for seg.
-func (l *Lake) localSegment(ctx context.Context, seg Segment) (string, error) {
+// localSegment returns a verified local file for seg. A check it makes is
+// added to checked, for recordVerified.
+func (l *Lake) localSegment(ctx context.Context, seg Segment, checked map[string]fileStamp) (string, error) {
 	c := l.cache
 	path, local := c.bucket.LocalPath(seg.Key)
 	if !local {
@@ -162,7 +165,7 @@ func (l *Lake) localSegment(ctx context.Context, seg Segment) (string, error) {
 		if st, err = stampOf(path); err != nil {
 			return "", err
 		}
-		l.markVerified(seg.ID, st)
+		l.markVerified(seg.ID, st, checked)
 		return path, nil
 	}
 	if err := verifyFile(path, seg); err != nil {
@@ -171,7 +174,7 @@ func (l *Lake) localSegment(ctx context.Context, seg Segment) (string, error) {
 		}
 		return "", err
 	}
-	l.markVerified(seg.ID, st)
+	l.markVerified(seg.ID, st, checked)
 	return path, nil
 }
 
@@ -200,18 +203,32 @@ func (l *Lake) alreadyVerified(id string, st fileStamp) bool {
 	return false
 }
 
-func (l *Lake) markVerified(id string, st fileStamp) {
+func (l *Lake) markVerified(id string, st fileStamp, checked map[string]fileStamp) {
 	l.cache.mu.Lock()
 	l.cache.verified[id] = st
 	l.cache.mu.Unlock()
+	checked[id] = st
+}
+
+// recordVerified remembers this call's checks for later processes, in one
+// transaction. A failure only means they are checked again.
+func (l *Lake) recordVerified(checked map[string]fileStamp) {
+	if len(checked) == 0 {
+		return
+	}
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketVerified)
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(id), []byte(st.String()))
+		for id, st := range checked {
+			if err := b.Put([]byte(id), []byte(st.String())); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		l.log.Warn("recording segment verification", "segment", id, "err", err)
+		l.log.Warn("recording segment verification", "segments", len(checked), "err", err)
 	}
 }
