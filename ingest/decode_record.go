@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"unsafe"
 
 	"github.com/valyala/fastjson"
@@ -176,9 +174,5 @@ func (d *Decoder) buildEvent(o *fastjson.Object, compact []byte) (*lake.Event, e
 	}
 	ev.EventTime = t
 	ev.EventJSON = b.json
-	sum := sha256.Sum256(compact)
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], sum[:])
-	ev.EventJSONChecksum = string(hx[:])
 	return ev, nil
 }

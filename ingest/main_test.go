@@ -12,5 +12,9 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
+	if os.Getenv(walCrashChildEnv) != "" {
+		walCrashChild()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }

@@ -3,12 +3,16 @@ package lake
 import "time"
 
 // FormatVersion is the version of the segment file layout described in
-// docs/format/segment.md. Readers refuse segments with a newer version.
-const FormatVersion = 1
+// docs/format/lake.md. Readers refuse segments of any other version.
+//
+// Version 2 dropped the stored eventJsonChecksum column (readers derive it
+// as the SHA-256 of eventJson) and clusters rows inside each row group.
+const FormatVersion = 2
 
 // Event is one row of an event data store: the CloudTrail Lake column types
-// of docs/format/segment.md, plus EventJSON, the original record, so that no
-// field is ever lost. The struct is the Parquet schema; field names are the
+// of docs/format/events.md, plus EventJSON, the original record, so that no
+// field is ever lost. The eventJsonChecksum column of CloudTrail Lake is not
+// stored: the query engine derives it from EventJSON. The struct is the Parquet schema; field names are the
 // CloudTrail record keys, which SQL reaches case-insensitively.
 //
 // A nil pointer, map or slice is a NULL column value: absent in the record or
@@ -47,8 +51,7 @@ type Event struct {
 	EdgeDeviceDetails            map[string]string `parquet:"edgeDeviceDetails,optional"`
 	TLSDetails                   *TLSDetails       `parquet:"tlsDetails,optional"`
 	InsightDetails               map[string]string `parquet:"insightDetails,optional"`
-	EventJSON                    string            `parquet:"eventJson,zstd"`
-	EventJSONChecksum            string            `parquet:"eventJsonChecksum"`
+	EventJSON                    string            `parquet:"eventJson"`
 }
 
 // UserIdentity is the userIdentity struct column.

@@ -89,6 +89,10 @@ func (l *Lake) Segments(ctx context.Context, storeID string, from, to time.Time)
 			release()
 			return nil, nil, err
 		}
+		if seg.Format != FormatVersion {
+			release()
+			return nil, nil, fmt.Errorf("%w: segment %s of store %s has format version %d; this auditlake reads version %d only (re-ingest the store's inputs with this version)", ErrCorrupt, seg.ID, storeID, seg.Format, FormatVersion)
+		}
 		p, err := l.localSegment(ctx, seg, checked)
 		if err != nil {
 			release()

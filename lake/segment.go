@@ -27,10 +27,11 @@ import (
 const (
 	DefaultRowGroupRows = 16384
 	segmentMetaKey      = "auditlake.segment"
-	// pageBytes is the target size of a data page. Pages of 1 MiB give zstd
-	// a long window over the eventJson text: 13% smaller segments than the
-	// 256 KiB default on generated trails.
-	pageBytes = 1 << 20
+	// pageBytes is the target size of a data page. Large pages give zstd a
+	// long window over the eventJson text: on 16,879 generated events of one
+	// day, 339 bytes per event with 1 MiB pages, 320 with 4 MiB, 311 with
+	// 16 MiB (before clustering; see cluster.go).
+	pageBytes = 4 << 20
 )
 
 var segmentCodec = &zstd.Codec{Level: zstd.SpeedBetterCompression}
@@ -41,20 +42,20 @@ func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 // sortOrder returns the positions of events in eventTime order (stable,
 // so equal times keep their arrival order). Sorting positions instead of the
 // events themselves moves 4 bytes per swap instead of a whole Event.
-func sortOrder(events []Event) []int32 {
+func sortOrder[R Row](events []R) []int32 {
 	idx := make([]int32, len(events))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return events[a].EventTime.Compare(events[b].EventTime) })
+	slices.SortStableFunc(idx, func(a, b int32) int { return rowTime(&events[a]).Compare(rowTime(&events[b])) })
 	return idx
 }
 
 // PartitionByDay groups events by the UTC day of their eventTime.
-func PartitionByDay(events []Event) map[string][]Event {
-	byDay := make(map[string][]Event)
+func PartitionByDay[R Row](events []R) map[string][]R {
+	byDay := make(map[string][]R)
 	for i := range events {
-		d := DayOf(events[i].EventTime)
+		d := DayOf(rowTime(&events[i]))
 		byDay[d] = append(byDay[d], events[i])
 	}
 	return byDay
@@ -64,16 +65,16 @@ func PartitionByDay(events []Event) map[string][]Event {
 // eventTime order to a new synced Parquet file at path, and returns its
 // description (without Key). The file carries its own description in the
 // Parquet key-value metadata, so a lost manifest can be rebuilt from the files.
-func writeSegmentFile(path, storeID string, events []Event, now time.Time) (Segment, error) {
+func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (Segment, error) {
 	if len(events) == 0 {
 		return Segment{}, errors.New("write segment: no events")
 	}
 	order := sortOrder(events)
 	seg := Segment{
 		ID:      ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
-		Day:     DayOf(events[order[0]].EventTime),
-		MinTime: events[order[0]].EventTime.UTC(),
-		MaxTime: events[order[len(order)-1]].EventTime.UTC(),
+		Day:     DayOf(rowTime(&events[order[0]])),
+		MinTime: rowTime(&events[order[0]]).UTC(),
+		MaxTime: rowTime(&events[order[len(order)-1]]).UTC(),
 		Rows:    int64(len(events)),
 		Format:  FormatVersion,
 		Created: now.UTC(),
@@ -95,7 +96,8 @@ func writeSegmentFile(path, storeID string, events []Event, now time.Time) (Segm
 	h := sha256.New()
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	bw := bufio.NewWriterSize(cw, 1<<20)
-	pw := parquet.NewGenericWriter[Event](bw,
+	clusterRowGroups(events, order, DefaultRowGroupRows)
+	pw := parquet.NewGenericWriter[R](bw,
 		parquet.Compression(segmentCodec),
 		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
 		parquet.PageBufferSize(pageBytes),
@@ -122,12 +124,14 @@ func writeSegmentFile(path, storeID string, events []Event, now time.Time) (Segm
 }
 
 // writeInOrder writes events[order[i]] in chunks through a small reused
-// buffer, so the sorted rows never exist as a second full copy.
-func writeInOrder(pw *parquet.GenericWriter[Event], events []Event, order []int32) error {
+// buffer, so the sorted rows never exist as a second full copy, and ends a
+// row group after every DefaultRowGroupRows rows.
+func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32) error {
 	const chunk = 512
-	buf := make([]Event, 0, chunk)
+	buf := make([]R, 0, chunk)
+	inGroup := 0 // rows written to the current row group
 	for len(order) > 0 {
-		n := min(chunk, len(order))
+		n := min(chunk, len(order), DefaultRowGroupRows-inGroup)
 		buf = buf[:0]
 		for _, i := range order[:n] {
 			buf = append(buf, events[i])
@@ -136,6 +140,13 @@ func writeInOrder(pw *parquet.GenericWriter[Event], events []Event, order []int3
 			return err
 		}
 		order = order[n:]
+		// End row groups exactly where clusterRowGroups ended them.
+		if inGroup += n; inGroup == DefaultRowGroupRows {
+			if err := pw.Flush(); err != nil {
+				return err
+			}
+			inGroup = 0
+		}
 	}
 	return nil
 }
@@ -167,6 +178,12 @@ func (l *Lake) WriteSegments(ctx context.Context, storeID, batch string, events 
 // WriteDays is WriteSegments for events already grouped by UTC day (the
 // keys of byDay are DayOf their events). Days are written in parallel.
 func (l *Lake) WriteDays(ctx context.Context, storeID, batch string, byDay map[string][]Event) ([]Segment, error) {
+	return WriteRowDays(ctx, l, storeID, batch, byDay)
+}
+
+// WriteRowDays is WriteDays for either row type. The caller writes the row
+// type of the store (RowKindOf); a segment holds rows of one type.
+func WriteRowDays[R Row](ctx context.Context, l *Lake, storeID, batch string, byDay map[string][]R) ([]Segment, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -180,7 +197,7 @@ func (l *Lake) WriteDays(ctx context.Context, storeID, batch string, byDay map[s
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, d := range days {
 		g.Go(func() error {
-			seg, err := l.writeSegment(gctx, storeID, batch, byDay[d])
+			seg, err := writeSegment(gctx, l, storeID, batch, byDay[d])
 			segs[i] = seg
 			return err
 		})
@@ -196,7 +213,7 @@ func (l *Lake) WriteDays(ctx context.Context, storeID, batch string, byDay map[s
 	return segs, nil
 }
 
-func (l *Lake) writeSegment(ctx context.Context, storeID, batch string, events []Event) (Segment, error) {
+func writeSegment[R Row](ctx context.Context, l *Lake, storeID, batch string, events []R) (Segment, error) {
 	if err := ctx.Err(); err != nil {
 		return Segment{}, err
 	}

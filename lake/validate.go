@@ -508,3 +508,8 @@ func validateTags(tags []Tag) error {
 	}
 	return nil
 }
+
+// ValidateTags checks a TagsList against the API model's limits: at most
+// MaxTags tags, keys of 1 to 128 characters, unique, values of at most 256.
+// The error wraps ErrInvalidParameter.
+func ValidateTags(tags []Tag) error { return validateTags(tags) }

@@ -78,6 +78,13 @@ func runChild(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
+	// Without this DuckDB keeps the input order through COPY, buffering
+	// rows per file: on 100k events in 22k trail files it took 131 s and
+	// 15.6 GiB of RSS instead of 3 s and 0.4 GiB. DuckDB's documentation
+	// advises it for large exports; auditlake orders rows itself.
+	if _, err := db.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+		return err
+	}
 	res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet)", rawRowsSQL(src), quote(dst)))
 	if err != nil {
 		return err
