@@ -138,6 +138,7 @@ func (e *Engine) acquire() error {
 type statement struct {
 	rw     *rewritten
 	ranges map[string]TimeRange // by lower-cased placeholder
+	sql    string               // translated to DuckDB SQL, with Trino column names
 }
 
 // Validate checks a statement as Query would, without running it: it
@@ -157,10 +158,12 @@ func (e *Engine) prepare(ctx context.Context, sqlText string) (*statement, error
 	if err != nil {
 		return nil, err
 	}
-	node, err := e.parser.parse(ctx, rw)
+	preTranslate(rw)
+	stmt, err := e.parser.parse(ctx, rw)
 	if err != nil {
 		return nil, err
 	}
+	node, _ := stmt["node"].(map[string]any)
 	if err := validateAST(rw, node); err != nil {
 		return nil, err
 	}
@@ -169,7 +172,11 @@ func (e *Engine) prepare(ctx context.Context, sqlText string) (*statement, error
 			return nil, fmt.Errorf("%w: %q", lake.ErrStoreNotFound, r.Text)
 		}
 	}
-	return &statement{rw: rw, ranges: timeRanges(node)}, nil
+	st := &statement{rw: rw, ranges: timeRanges(node)}
+	if st.sql, err = e.parser.translateStatement(ctx, rw, stmt); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // Query validates sqlText, finds the segments of the stores it names that
@@ -201,12 +208,12 @@ func (e *Engine) Query(ctx context.Context, sqlText string) (_ *Rows, err error)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := conn.QueryContext(ctx, st.rw.SQL)
+	rows, err := conn.QueryContext(ctx, st.sql)
 	if err != nil {
-		return nil, queryError(ctx.Err(), sqlText, err)
+		return nil, queryError(ctx.Err(), st.rw, err)
 	}
 	r.ctxErr = ctx.Err
-	r.sqlText = sqlText
+	r.rw = st.rw
 	if err := r.init(rows); err != nil {
 		return nil, err
 	}
@@ -216,13 +223,13 @@ func (e *Engine) Query(ctx context.Context, sqlText string) (_ *Rows, err error)
 // queryError classifies an error of a running query: the context's error,
 // a *StatementError for errors in the statement itself (unknown columns,
 // type errors, refused file access), else the DuckDB error.
-func queryError(ctxErr error, sqlText string, err error) error {
+func queryError(ctxErr error, rw *rewritten, err error) error {
 	if ctxErr != nil {
 		return fmt.Errorf("run query: %w", ctxErr)
 	}
 	var de *duckdb.Error
 	if errors.As(err, &de) && statementErrorTypes[de.Type] {
-		return newStatementError(sqlText, -1, "%s", cleanDuckDBError(err))
+		return newStatementError(rw.Orig, -1, "%s", userMessage(rw, cleanDuckDBError(err)))
 	}
 	return fmt.Errorf("run query: %w", err)
 }
@@ -276,6 +283,11 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 		}
 		if len(v.paths) == 0 {
 			v.paths = []string{e.emptyFile}
+			if lake.RowKindOf(ref.Store) == lake.RowAuditEvent { // ActivityAuditLog stores have their own schema
+				if v.paths[0], err = lake.EmptySegment(e.dir, lake.RowAuditEvent); err != nil {
+					return nil, err
+				}
+			}
 		}
 		views = append(views, v)
 	}
@@ -308,7 +320,9 @@ func (e *Engine) openSandbox(ctx context.Context, views []view, r *Rows) (*sql.C
 		}
 	}
 	for _, v := range views {
-		s := fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = false)",
+		// eventJsonChecksum is not stored in segments (format 2); it is
+		// derived, and computed only when a query reads it.
+		s := fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, sha256(eventJson) AS eventJsonChecksum FROM read_parquet(%s, hive_partitioning = false)",
 			quoteIdent(v.name), sqlList(v.paths))
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return nil, fmt.Errorf("open sandbox: create view: %w", err)
@@ -337,6 +351,7 @@ func sandboxSettings(o Options, spill string, views []view) []string {
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 		"SET allow_persistent_secrets = false",
+		"SET integer_division = true", // Trino: integer / integer is an integer
 		fmt.Sprintf("SET temp_directory = %s", sqlString(spill)),
 		"SET allowed_directories = []",
 		fmt.Sprintf("SET allowed_paths = %s", sqlList(paths)),

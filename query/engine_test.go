@@ -39,7 +39,7 @@ func TestQuery(t *testing.T) {
 		},
 		{
 			name: "map access, element_at and list index",
-			sql: "SELECT requestParameters['bucketName'], element_at(requestParameters, 'key')[1], resources[1].arn, len(resources) FROM " + prodID +
+			sql: "SELECT requestParameters['bucketName'], element_at(requestParameters, 'key'), resources[1].arn, len(resources) FROM " + prodID +
 				" WHERE eventName = 'GetObject' ORDER BY eventTime",
 			want: [][]string{
 				{"logs", "a.txt", "arn:aws:s3:::logs/a.txt", "1"},

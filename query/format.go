@@ -105,19 +105,19 @@ func columnTypes(r *Rows) []*dtype {
 	return types
 }
 
-// csvCell formats one value as text: NULL is empty, nested values are JSON.
+// csvCell formats one value as text in Trino's form (trinofmt.go): NULL
+// is empty.
 func csvCell(v any, t *dtype) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
+		if t != nil && t.name == "JSON" {
+			return string(appendJSONText(nil, v))
+		}
 		return v
-	case duckdb.OrderedMap, map[string]any, []any:
-		return string(appendJSON(nil, v, t))
-	case duckdb.Union:
-		return csvCell(v.Value, t.member(v.Tag))
 	}
-	return scalarText(v, t)
+	return string(appendTrino(nil, v, t))
 }
 
 // scalarText formats a non-nested, non-nil value.

@@ -145,7 +145,6 @@ func event(at, name, arn string, params map[string]string, resources ...string) 
 		ReadOnly:          ptr(strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List")),
 		EventID:           ptr(fmt.Sprintf("%s-%s", name, at)),
 		EventJSON:         `{"eventName":"` + name + `"}`,
-		EventJSONChecksum: "x",
 	}
 	if arn != "" {
 		e.UserIdentity = &lake.UserIdentity{Type: ptr("IAMUser"), ARN: ptr(arn), AccountID: ptr("123456789012")}

@@ -169,12 +169,23 @@ type rewritten struct {
 	SQL   string
 	Refs  []storeRef
 	edits []edit
+	// layers are later rewrites of SQL (preTranslate), each mapping its
+	// output back to the previous text.
+	layers [][]edit
 }
 
 // origOffset maps a byte offset in SQL back to one in Orig.
 func (r *rewritten) origOffset(off int) int {
+	for i := len(r.layers) - 1; i >= 0; i-- {
+		off = mapBack(r.layers[i], off)
+	}
+	return mapBack(r.edits, off)
+}
+
+// mapBack maps an offset after edits to one before them.
+func mapBack(edits []edit, off int) int {
 	delta := 0
-	for _, e := range r.edits {
+	for _, e := range edits {
 		if off < e.newStart {
 			break
 		}

@@ -30,14 +30,14 @@ type Rows struct {
 	ptrs    []any
 	closers []func() error // run in reverse order by Close
 
-	start   time.Time
-	done    bool
-	max     int64
-	stats   Stats
-	err     error
-	ctxErr  func() error
-	sqlText string
-	closed  bool
+	start  time.Time
+	done   bool
+	max    int64
+	stats  Stats
+	err    error
+	ctxErr func() error
+	rw     *rewritten
+	closed bool
 }
 
 func (r *Rows) init(rows *sql.Rows) error {
@@ -68,7 +68,7 @@ func (r *Rows) Next() bool {
 	}
 	if !r.rows.Next() {
 		if err := r.rows.Err(); err != nil {
-			r.err = queryError(r.ctxErr(), r.sqlText, err)
+			r.err = queryError(r.ctxErr(), r.rw, err)
 		}
 		r.finish()
 		return false

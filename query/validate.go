@@ -53,9 +53,9 @@ type parseResult struct {
 	Statements   []json.RawMessage `json:"statements"`
 }
 
-// parse returns the AST of the single SELECT statement in rw.SQL, as
-// generic JSON values. Parse errors and anything but exactly one SELECT are
-// *StatementErrors.
+// parse returns the single SELECT statement in rw.SQL as json_serialize_sql
+// gives it (its "node" is the AST), as generic JSON values. Parse errors
+// and anything but exactly one SELECT are *StatementErrors.
 func (p *parser) parse(ctx context.Context, rw *rewritten) (map[string]any, error) {
 	var out string
 	if err := p.db.QueryRowContext(ctx, "SELECT json_serialize_sql($1::VARCHAR)::VARCHAR", rw.SQL).Scan(&out); err != nil {
@@ -77,7 +77,7 @@ func (p *parser) parse(ctx context.Context, rw *rewritten) (map[string]any, erro
 		if res.ErrorType == "not implemented" {
 			msg = "only SELECT statements are allowed"
 		}
-		return nil, newStatementError(rw.Orig, off, "%s", msg)
+		return nil, syntaxError(rw, off, msg)
 	}
 	if n := len(res.Statements); n != 1 {
 		return nil, newStatementError(rw.Orig, -1, "expected exactly one SELECT statement, found %d statements", n)
@@ -88,11 +88,10 @@ func (p *parser) parse(ctx context.Context, rw *rewritten) (map[string]any, erro
 	if err := dec.Decode(&stmt); err != nil {
 		return nil, newStatementError(rw.Orig, -1, "statement too complex to check: %v", err)
 	}
-	node, ok := stmt["node"].(map[string]any)
-	if !ok {
+	if _, ok := stmt["node"].(map[string]any); !ok {
 		return nil, newStatementError(rw.Orig, -1, "only SELECT statements are allowed")
 	}
-	return node, nil
+	return stmt, nil
 }
 
 // cleanDuckDBError keeps the first line of a DuckDB error message.
