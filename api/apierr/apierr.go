@@ -4,8 +4,13 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/auditlake/auditlake/api/iam"
+	"github.com/auditlake/auditlake/api/model"
+	"github.com/auditlake/auditlake/api/sigv4"
+	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/jobs"
 )
 
 // Error is an AWS-style error: the model's exception name, the HTTP status
@@ -36,6 +41,38 @@ var mapping = []struct {
 	{lake.ErrInactiveStore, "InactiveEventDataStoreException"},
 	{lake.ErrInvalidParameter, "InvalidParameterException"},
 	{query.ErrInvalidStatement, "InvalidQueryStatementException"},
+	{jobs.ErrQueryNotFound, "QueryIdNotFoundException"},
+	{jobs.ErrMaxConcurrent, "MaxConcurrentQueriesException"},
+	{jobs.ErrInactiveQuery, "InactiveQueryException"},
+	{jobs.ErrInvalidNextToken, "InvalidNextTokenException"},
+	{jobs.ErrInvalidMaxResults, "InvalidMaxResultsException"},
+	{jobs.ErrInvalidDateRange, "InvalidDateRangeException"},
+	{jobs.ErrInvalidQueryStatus, "InvalidQueryStatusException"},
+	{jobs.ErrInvalidParameter, "InvalidParameterException"},
+	{jobs.ErrInvalidDeliveryURI, "InvalidS3BucketNameException"},
+	{jobs.ErrDeliveryBucketNotFound, "S3BucketDoesNotExistException"},
+	{jobs.ErrClosed, ServiceUnavailable},
+	{ingest.ErrChannelNotFound, "ChannelNotFoundException"},
+	{ingest.ErrChannelExists, "ChannelAlreadyExistsException"},
+	{ingest.ErrChannelLimit, "ChannelMaxLimitExceededException"},
+	{ingest.ErrChannelARNInvalid, "ChannelARNInvalidException"},
+	{ingest.ErrInvalidSource, "InvalidSourceException"},
+	{ingest.ErrInvalidEventDataStoreCategory, "InvalidEventDataStoreCategoryException"},
+	{ingest.ErrChannelInsufficientPermission, "ChannelInsufficientPermission"},
+	{ingest.ErrChannelUnsupportedSchema, "ChannelUnsupportedSchema"},
+	{ingest.ErrDuplicatedAuditEventID, "DuplicatedAuditEventId"},
+	{ingest.ErrUnsupportedOperation, UnsupportedOperation},
+	{ingest.ErrInvalidNextToken, "InvalidNextTokenException"},
+	{ingest.ErrChannelExistsForEventDataStore, "ChannelExistsForEDSException"},
+	{ingest.ErrInvalidAuditEvents, Validation},
+	{iam.ErrInvalidPolicy, "InvalidParameterException"},
+	{iam.ErrInvalidKey, "InvalidParameterException"},
+	{iam.ErrKeyExists, "InvalidParameterException"},
+	{iam.ErrKeyNotFound, "ResourceNotFoundException"},
+	{sigv4.ErrMissingAuth, "MissingAuthenticationTokenException"},
+	{sigv4.ErrIncomplete, "IncompleteSignatureException"},
+	{sigv4.ErrMismatch, "InvalidSignatureException"},
+	{sigv4.ErrUnknownKey, "UnrecognizedClientException"},
 }
 
 // From maps err to the model's error. Unknown errors become an internal
@@ -45,9 +82,15 @@ func From(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var ser *model.SerializationError
+	if errors.As(err, &ser) {
+		return &Error{Code: Serialization, Status: http.StatusBadRequest, Message: ser.Error(), Err: err}
+	}
 	for _, m := range mapping {
 		if errors.Is(err, m.err) {
-			return &Error{Code: m.code, Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+			e := New(m.code, err.Error())
+			e.Err = err
+			return e
 		}
 	}
 	return &Error{Code: "InternalFailure", Status: http.StatusInternalServerError, Message: "internal error", Err: err}

@@ -67,7 +67,7 @@ func newRootCmd() *cobra.Command {
 		return err
 	}
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return stopProfile() }
-	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g))
+	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g), newKeysCmd(g))
 	return root
 }
 

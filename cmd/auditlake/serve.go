@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,36 +17,113 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/auditlake/auditlake/api"
+	"github.com/auditlake/auditlake/api/iam"
+	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
+	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/jobs"
 )
 
+// serveFlags are the server's settings.
+type serveFlags struct {
+	httpAddr, pgAddr string
+	accountID        string
+	region           string
+	shutdownTimeout  time.Duration
+	queryTimeout     time.Duration
+	noSelfAudit      bool
+	keyFile          string
+}
+
 func newServeCmd(g *globals) *cobra.Command {
-	var httpAddr, pgAddr string
+	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve [--http-addr ADDR] [--pg-addr ADDR]",
-		Short: "Run the auditlake server: health and Prometheus metrics (the AWS API and Postgres port come next)",
+		Use:   "serve [--http-addr ADDR] [--account-id ID] [--region NAME]",
+		Short: "Run the auditlake server: the AWS-compatible CloudTrail and CloudTrail Data APIs, health and metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if pgAddr != "" {
+			if f.pgAddr != "" {
 				return fmt.Errorf("%w: --pg-addr: the Postgres wire port is not built yet", lake.ErrInvalidParameter)
 			}
-			return g.withLake(cmd.Context(), func(l *lake.Lake) error {
-				return serveHTTP(cmd.Context(), l, httpAddr, func(addr string) {
-					fmt.Fprintf(cmd.OutOrStdout(), "auditlake serving lake %s on http://%s (health: /healthz, metrics: /metrics)\n", l.Dir(), addr)
-				})
+			l, err := lake.Open(cmd.Context(), g.lakeDir, lake.Options{
+				Bucket: g.bucket, Region: f.region, AccountID: f.accountID, Logger: g.logger(),
 			})
+			if err != nil {
+				return err
+			}
+			return errors.Join(serve(cmd.Context(), l, g, f, cmd.OutOrStdout()), l.Close())
 		},
 	}
-	cmd.Flags().StringVar(&httpAddr, "http-addr", "127.0.0.1:7480", "HTTP listen address")
-	cmd.Flags().StringVar(&pgAddr, "pg-addr", "", "Postgres wire protocol listen address (not built yet)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:7480", "HTTP listen address of the API, /healthz and /metrics")
+	fl.StringVar(&f.pgAddr, "pg-addr", "", "Postgres wire protocol listen address (not built yet)")
+	fl.StringVar(&f.accountID, "account-id", os.Getenv("AUDITLAKE_ACCOUNT_ID"), "the AWS account ID in ARNs (fixed at the lake's first open); env AUDITLAKE_ACCOUNT_ID")
+	fl.StringVar(&f.region, "region", os.Getenv("AUDITLAKE_REGION"), "the AWS region clients sign for and ARNs name (fixed at the lake's first open); env AUDITLAKE_REGION")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long to wait for in-flight requests and running queries")
+	fl.DurationVar(&f.queryTimeout, "query-timeout", jobs.DefaultTimeout, "the longest a query may run before it ends TIMED_OUT")
+	fl.BoolVar(&f.noSelfAudit, "no-self-audit", false, "do not record API calls as management events")
+	fl.StringVar(&f.keyFile, "secrets-key-file", os.Getenv("AUDITLAKE_SECRETS_KEY_FILE"), "the file of the key that seals access-key secrets (default <lake>/secrets.key); env AUDITLAKE_SECRETS_KEY_FILE")
 	return cmd
 }
 
-// serveHTTP serves until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, l *lake.Lake, addr string, ready func(string)) error {
+// serve runs the server until ctx ends, then shuts down in order: stop
+// taking requests and finish those in flight, stop the query manager, flush
+// the self-audit records, close the sink (its log holds every accepted
+// event until it is in segments).
+func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.Writer) (err error) {
+	log := serverLogger(g)
+	keys, err := iam.Open(l, iam.Options{KeyFile: f.keyFile})
+	if err != nil {
+		return err
+	}
+	rootNote, err := bootstrapRoot(ctx, keys)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newLakeCollector(l))
+
+	sink, err := ingest.OpenSink(ctx, l, ingest.SinkOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, sink.Close(cctx))
+	}()
+	eng, err := query.NewEngine(l, query.Options{TempDir: filepath.Join(l.Dir(), "tmp")})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, eng.Close()) }()
+	mgr, err := jobs.New(l, eng, jobs.Options{Timeout: f.queryTimeout, Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, mgr.Close(cctx))
+	}()
+	opts := api.Options{
+		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{Logger: log}),
+		Logger: log, Registerer: reg,
+	}
+	if !f.noSelfAudit {
+		opts.Audit = api.SinkAudit{Lake: l, Sink: sink}
+	}
+	srv, err := api.New(opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, srv.Close(cctx))
+	}()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := l.ListStores(r.Context()); err != nil {
@@ -52,11 +133,49 @@ func serveHTTP(ctx context.Context, l *lake.Lake, addr string, ready func(string
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", srv.Handler())
+	return serveHTTP(ctx, mux, f.httpAddr, f.shutdownTimeout, func(addr string) {
+		fmt.Fprintf(out, "auditlake serving lake %s on http://%s (account %s, region %s; API: POST /, health: /healthz, metrics: /metrics)\n",
+			l.Dir(), addr, l.AccountID(), l.Region())
+		fmt.Fprint(out, rootNote)
+	})
+}
+
+// serverLogger is the server's structured log: JSON lines on standard
+// error, at info level unless --verbose asks for debug.
+func serverLogger(g *globals) *slog.Logger {
+	level := slog.LevelInfo
+	if g.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// bootstrapRoot makes sure the administrator key exists: the one named by
+// AUDITLAKE_ROOT_ACCESS_KEY_ID and AUDITLAKE_ROOT_SECRET_ACCESS_KEY, or a
+// generated one, printed once, the first time the lake is served.
+// The returned note, printed after the serving line, shows a generated
+// key.
+func bootstrapRoot(ctx context.Context, keys *iam.Keys) (string, error) {
+	akid, secret := os.Getenv("AUDITLAKE_ROOT_ACCESS_KEY_ID"), os.Getenv("AUDITLAKE_ROOT_SECRET_ACCESS_KEY")
+	if (akid == "") != (secret == "") {
+		return "", fmt.Errorf("%w: set both AUDITLAKE_ROOT_ACCESS_KEY_ID and AUDITLAKE_ROOT_SECRET_ACCESS_KEY, or neither", lake.ErrInvalidParameter)
+	}
+	id, sec, created, err := keys.EnsureRoot(ctx, akid, secret)
+	if err != nil || !created || akid != "" {
+		return "", err
+	}
+	return fmt.Sprintf("created the administrator access key (shown only now; keep it safe):\n  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n", id.AccessKeyID, sec), nil
+}
+
+// serveHTTP serves until ctx ends, then shuts down gracefully: it stops
+// accepting and waits up to timeout for requests in flight.
+func serveHTTP(ctx context.Context, h http.Handler, addr string, timeout time.Duration, ready func(string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ready(ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -65,7 +184,7 @@ func serveHTTP(ctx context.Context, l *lake.Lake, addr string, ready func(string
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return err

@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtraildata"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/auditlake/auditlake/api"
+	"github.com/auditlake/auditlake/api/iam"
+	"github.com/auditlake/auditlake/ingest"
+	"github.com/auditlake/auditlake/lake"
+	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/jobs"
+)
+
+const (
+	rootKey    = "AKIAROOTTESTKEY00001"
+	rootSecret = "rootsecretrootsecretrootsecret0123456789"
+	region     = "us-east-1"
+)
+
+// env is a real server on loopback: a lake, its sink, query manager,
+// channels and key store behind api.Server on httptest.
+type env struct {
+	url  string
+	l    *lake.Lake
+	keys *iam.Keys
+	srv  *api.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	l, err := lake.Open(ctx, dir, lake.Options{Region: region})
+	require.NoError(t, err)
+	keys, err := iam.Open(l, iam.Options{})
+	require.NoError(t, err)
+	admin, err := iam.ParsePolicy([]byte(iam.AdminPolicy))
+	require.NoError(t, err)
+	_, _, err = keys.Create(ctx, iam.RootUserName, admin, rootKey, rootSecret)
+	require.NoError(t, err)
+	sink, err := ingest.OpenSink(ctx, l, ingest.SinkOptions{FlushAge: 50 * time.Millisecond})
+	require.NoError(t, err)
+	eng, err := query.NewEngine(l, query.Options{TempDir: filepath.Join(dir, "tmp")})
+	require.NoError(t, err)
+	mgr, err := jobs.New(l, eng, jobs.Options{FlushInterval: 50 * time.Millisecond})
+	require.NoError(t, err)
+	srv, err := api.New(api.Options{
+		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{}),
+		Audit: api.SinkAudit{Lake: l, Sink: sink},
+	})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Close(ctx))
+		require.NoError(t, mgr.Close(ctx))
+		require.NoError(t, eng.Close())
+		require.NoError(t, sink.Close(ctx))
+		require.NoError(t, l.Close())
+	})
+	return &env{url: hs.URL, l: l, keys: keys, srv: srv}
+}
+
+func (e *env) ct(key, secret string) *cloudtrail.Client {
+	return cloudtrail.New(cloudtrail.Options{
+		Region: region, BaseEndpoint: aws.String(e.url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+	})
+}
+
+func (e *env) root() *cloudtrail.Client { return e.ct(rootKey, rootSecret) }
+
+func (e *env) data(key, secret string) *cloudtraildata.Client {
+	return cloudtraildata.New(cloudtraildata.Options{
+		Region: region, BaseEndpoint: aws.String(e.url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+	})
+}
+
+// user creates a key with the policy and returns a client signing with it.
+func (e *env) user(t *testing.T, name, policy string) *cloudtrail.Client {
+	t.Helper()
+	p, err := iam.ParsePolicy([]byte(policy))
+	require.NoError(t, err)
+	id, sec, err := e.keys.Create(context.Background(), name, p, "", "")
+	require.NoError(t, err)
+	return e.ct(id.AccessKeyID, sec)
+}
+
+// requireCode checks that err is the API error code.
+func requireCode(t *testing.T, err error, code string) smithy.APIError {
+	t.Helper()
+	require.Error(t, err)
+	var ae smithy.APIError
+	require.True(t, errors.As(err, &ae), "not an API error: %v", err)
+	require.Equal(t, code, ae.ErrorCode(), ae.ErrorMessage())
+	return ae
+}
