@@ -6,7 +6,8 @@ import "time"
 // docs/format/lake.md. Readers refuse segments of any other version.
 //
 // Version 2 dropped the stored eventJsonChecksum column (readers derive it
-// as the SHA-256 of eventJson) and clusters rows inside each row group.
+// as the SHA-256 of eventJson), clusters rows inside each row group, and
+// stores eventJson without the text of eventID and requestID (idcut.go).
 const FormatVersion = 2
 
 // Event is one row of an event data store: the CloudTrail Lake column types
@@ -52,6 +53,11 @@ type Event struct {
 	TLSDetails                   *TLSDetails       `parquet:"tlsDetails,optional"`
 	InsightDetails               map[string]string `parquet:"insightDetails,optional"`
 	EventJSON                    string            `parquet:"eventJson"`
+	// CutEventID and CutRequestID are set only in rows read from a segment
+	// file, whose eventJson lacks the text of eventID and requestID; see
+	// idcut.go and RestoreJSON.
+	CutEventID   *int32 `parquet:"eventJsonCutEventID,optional" json:"-"`
+	CutRequestID *int32 `parquet:"eventJsonCutRequestID,optional" json:"-"`
 }
 
 // UserIdentity is the userIdentity struct column.

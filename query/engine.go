@@ -246,7 +246,22 @@ var statementErrorTypes = map[duckdb.ErrorType]bool{
 // view is one store reference's segment files.
 type view struct {
 	name  string
+	kind  lake.RowKind
 	paths []string
+}
+
+// sql is the statement that creates the view over the segment files. Its
+// columns are the store's schema: eventJson as the original record (a
+// segment stores it without the text of eventID and requestID, see
+// lake/idcut.go), then eventJsonChecksum, which is not stored but derived,
+// and computed only when a query reads it.
+func (v view) sql() string {
+	from := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", sqlList(v.paths))
+	if v.kind == lake.RowAuditEvent {
+		return fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, sha256(eventJson) AS eventJsonChecksum FROM %s", quoteIdent(v.name), from)
+	}
+	return fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT * EXCLUDE (eventJson, %s), %s AS eventJson, sha256(%[3]s) AS eventJsonChecksum FROM %[4]s",
+		quoteIdent(v.name), strings.Join(lake.StoredOnlyColumns, ", "), lake.StoredEventJSON, from)
 }
 
 // segments asks the catalog for each reference's segments in its pruned
@@ -263,7 +278,7 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 		if release != nil {
 			r.closers = append(r.closers, func() error { release(); return nil })
 		}
-		v := view{name: ref.Placeholder}
+		v := view{name: ref.Placeholder, kind: lake.RowKindOf(ref.Store)}
 		for _, p := range paths {
 			abs, err := filepath.Abs(p)
 			if err != nil {
@@ -283,7 +298,7 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 		}
 		if len(v.paths) == 0 {
 			v.paths = []string{e.emptyFile}
-			if lake.RowKindOf(ref.Store) == lake.RowAuditEvent { // ActivityAuditLog stores have their own schema
+			if v.kind == lake.RowAuditEvent { // ActivityAuditLog stores have their own schema
 				if v.paths[0], err = lake.EmptySegment(e.dir, lake.RowAuditEvent); err != nil {
 					return nil, err
 				}
@@ -320,11 +335,7 @@ func (e *Engine) openSandbox(ctx context.Context, views []view, r *Rows) (*sql.C
 		}
 	}
 	for _, v := range views {
-		// eventJsonChecksum is not stored in segments (format 2); it is
-		// derived, and computed only when a query reads it.
-		s := fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, sha256(eventJson) AS eventJsonChecksum FROM read_parquet(%s, hive_partitioning = false)",
-			quoteIdent(v.name), sqlList(v.paths))
-		if _, err := conn.ExecContext(ctx, s); err != nil {
+		if _, err := conn.ExecContext(ctx, v.sql()); err != nil {
 			return nil, fmt.Errorf("open sandbox: create view: %w", err)
 		}
 	}
