@@ -94,7 +94,8 @@ Try:
   ./bin/auditlake query --format csv "SELECT eventTime, eventName, sourceIPAddress FROM demo WHERE userIdentity.type = 'Root' ORDER BY eventTime DESC LIMIT 20"
   ./bin/auditlake eds get demo
   ./bin/auditlake ingest --eds demo PATH-TO-YOUR-TRAIL-FILES
-  ./bin/auditlake serve        # health on http://127.0.0.1:7480/healthz, metrics on /metrics
+  ./bin/auditlake serve        # the CloudTrail API for the aws CLI and SDKs on http://127.0.0.1:7480
+                               # (it prints a key to use; README: "Point the aws CLI and SDKs at auditlake")
 `, m.Rows(), len(m.Segments), float64(m.Bytes())/1e6, s.Name, s.ARN, s.ID, s.ID)
 	return nil
 }
