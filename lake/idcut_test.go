@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -55,15 +56,46 @@ func TestCutIDsRoundTrip(t *testing.T) {
 	}
 }
 
+// cutIDsReference is the definition cutIDs implements: cut eventID from the
+// original text, then requestID from what is left.
+func cutIDsReference(e *Event) {
+	cut := func(j string, p *string) (string, *int32) {
+		v := cutCandidate(p)
+		if v == "" {
+			return j, nil
+		}
+		i := strings.Index(j, `"`+v+`"`)
+		if i < 0 {
+			return j, nil
+		}
+		i++
+		at := int32(utf8.RuneCountInString(j[:i]))
+		return j[:i] + j[i+len(v):], &at
+	}
+	e.EventJSON, e.CutEventID = cut(e.EventJSON, e.EventID)
+	e.EventJSON, e.CutRequestID = cut(e.EventJSON, e.RequestID)
+}
+
 func FuzzCutIDs(f *testing.F) {
 	f.Add(`{"eventID":"0b5e1c2a-1111-4222-8333-944455556666","requestID":"abcdefgh"}`, "0b5e1c2a-1111-4222-8333-944455556666", "abcdefgh")
 	f.Add(`{"é":"abcdefghé","x":"abcdefgh"}`, "abcdefghé", "abcdefgh")
+	f.Add(`{"requestID":"r1234567","eventID":"e1234567"}`, "e1234567", "r1234567")
+	f.Add(`{"a":"r1234567"e1234567"}`, "e1234567", "r1234567")
+	f.Add(`{"a":"e1234567"r1234567"}`, "e1234567", "r1234567")
+	f.Add(`{"a":"e1234567e1234567"}`, "e1234567", "e1234567")
+	f.Add(`{"a":"xyzxyzxyzxyz"}`, "xyzxyzxy", "yzxyzxyz")
 	f.Fuzz(func(t *testing.T, j, id, rq string) {
 		if !utf8.ValidString(j) || !utf8.ValidString(id) || !utf8.ValidString(rq) {
 			return // the decoder makes every string valid UTF-8
 		}
 		e := Event{EventJSON: j, EventID: &id, RequestID: &rq}
+		ref := e
 		cutIDs(&e)
+		cutIDsReference(&ref)
+		if !reflect.DeepEqual(e, ref) {
+			t.Fatalf("cutIDs gave %q %v %v, the reference %q %v %v", e.EventJSON, ptrVal(e.CutEventID), ptrVal(e.CutRequestID),
+				ref.EventJSON, ptrVal(ref.CutEventID), ptrVal(ref.CutRequestID))
+		}
 		if e.CutEventID == nil && e.CutRequestID == nil && e.EventJSON != j {
 			t.Fatalf("text changed without a cut")
 		}
@@ -75,4 +107,38 @@ func FuzzCutIDs(f *testing.F) {
 			t.Fatalf("restored %q, want %q", e.EventJSON, j)
 		}
 	})
+}
+
+func ptrVal(p *int32) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func benchEvent() Event {
+	id, rq := "0b5e1c2a-1111-4222-8333-944455556666", "7f3a9c2e-aaaa-4bbb-8ccc-dddddddddddd"
+	j := `{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:session","arn":"arn:aws:sts::123456789012:assumed-role/app/session"},` +
+		`"eventTime":"2025-01-02T03:04:05Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7",` +
+		`"userAgent":"aws-sdk-go-v2/1.30.0","requestParameters":{"bucketName":"logs","key":"2025/01/02/a.json"},"responseElements":null,` +
+		`"additionalEventData":{"x-amz-id-2":"Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4","bytesTransferredOut":1234},` +
+		`"requestID":"` + rq + `","eventID":"` + id + `","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::logs/2025/01/02/a.json"}],` +
+		`"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"123456789012","eventCategory":"Data"}`
+	return Event{EventJSON: j, EventID: &id, RequestID: &rq}
+}
+
+func BenchmarkCutIDs(b *testing.B) {
+	src := benchEvent()
+	for _, bb := range []struct {
+		name string
+		cut  func(*Event)
+	}{{"one pass", cutIDs}, {"reference", cutIDsReference}} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e := src
+				bb.cut(&e)
+			}
+		})
+	}
 }
