@@ -182,8 +182,11 @@ func TestDialectCorpus(t *testing.T) {
 				}
 			}
 			if *rewrite {
-				if i > 0 || pre[i] != "" {
-					out.WriteString(pre[i] + "\n")
+				if i > 0 {
+					out.WriteString("\n") // the blank line that ended the previous entry
+				}
+				if p := strings.TrimLeft(pre[i], "\n"); p != "" || i == 0 && pre[i] != "" {
+					out.WriteString(p + "\n")
 				}
 				exp := got
 				if c.kind == "error" && strings.Contains(got, c.expected) && c.expected != "" {

@@ -133,8 +133,9 @@ func isJSONType(ct map[string]any) bool {
 	return strings.EqualFold(name, "json")
 }
 
-// unnest translates UNNEST in FROM: several arrays, or an array of rows
-// whose fields become columns, unnest in a lateral subquery as in Trino.
+// unnest translates UNNEST in FROM: several arrays, an array of rows whose
+// fields become columns, or a map whose keys and values do, unnest in a
+// lateral subquery as in Trino.
 func (t *translator) unnest(m map[string]any) (any, error) {
 	f, _ := m["function"].(map[string]any)
 	if name, _ := f["function_name"].(string); !strings.EqualFold(name, "unnest") {
@@ -147,8 +148,15 @@ func (t *translator) unnest(m map[string]any) (any, error) {
 	if ord {
 		n--
 	}
-	if len(a) == 0 || len(a) == 1 && n <= 1 {
-		return m, nil
+	if len(a) == 1 && isMapExpr(a[0]) {
+		// A map unnests into its keys and values, as in Trino.
+		entries, err := t.expand("map_entries($1)", a[0])
+		if err != nil {
+			return nil, err
+		}
+		a = []any{entries}
+	} else if len(a) == 0 || len(a) == 1 && n <= 1 && (n == 1 || !isRowList(a[0])) {
+		return m, nil // DuckDB's UNNEST does the same
 	}
 	for _, x := range a {
 		if am, _ := x.(map[string]any); am["class"] == "COMPARISON" || am["alias"] != "" && am["alias"] != nil {

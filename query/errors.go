@@ -53,6 +53,17 @@ func syntaxHint(src string) string {
 			}
 		case tokWord:
 			w := src[t.start:t.end]
+			next := ""
+			if i+1 < len(toks) && toks[i+1].kind == tokWord {
+				next = strings.ToLower(src[toks[i+1].start:toks[i+1].end])
+			}
+			if lw := strings.ToLower(w); lw == next && doubledKeyword[lw] {
+				l, c := lineColumn(src, toks[i+1].start)
+				return strings.ToUpper(w) + " is written twice, at line " + strconv.Itoa(l) + ", column " + strconv.Itoa(c)
+			}
+			if a, kw, ok := gluedBeforeBy(w, next); ok {
+				return "expected a space between " + a + " and " + kw + " in " + w + "? (write \"" + a + " " + kw + " BY\")"
+			}
 			if m := gluedKeyword.FindStringSubmatch(w); m != nil && !knownWord(w) {
 				a, b := m[1]+m[3], m[2]+m[4]
 				return "expected a space between " + strings.ToUpper(strings.TrimSpace(a)) + " and " + b + " in " + strings.TrimSpace(w) + "? (write \"" + a + " " + b + "\")"
@@ -65,6 +76,23 @@ func syntaxHint(src string) string {
 		return "expected ')' to close the '(' at line " + strconv.Itoa(l) + ", column " + strconv.Itoa(c)
 	}
 	return ""
+}
+
+// doubledKeyword are keywords that are never right twice in a row.
+var doubledKeyword = map[string]bool{"select": true, "from": true, "where": true, "and": true, "or": true, "by": true, "group": true, "order": true}
+
+// gluedBeforeBy finds ORDER or GROUP glued to the end of a name and
+// followed by BY, as in "GROUP BY eventNameORDER BY c".
+func gluedBeforeBy(w, next string) (name, keyword string, ok bool) {
+	if next != "by" || len(w) <= len("order") {
+		return "", "", false
+	}
+	for _, kw := range []string{"ORDER", "GROUP"} {
+		if strings.HasSuffix(strings.ToUpper(w), kw) {
+			return w[:len(w)-len(kw)], kw, true
+		}
+	}
+	return "", "", false
 }
 
 // knownWord are words that end or start like a keyword but are fine.

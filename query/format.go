@@ -154,6 +154,8 @@ func timeText(v time.Time, t *dtype) string {
 	switch {
 	case t.isDate():
 		return v.UTC().Format(dateLayout)
+	case t.isZoned():
+		return v.UTC().Format(timestampLayout) + " UTC" // Trino's timestamp with time zone; sessions run in UTC
 	case t.isTimestamp():
 		return v.UTC().Format(timestampLayout)
 	}

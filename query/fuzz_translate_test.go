@@ -22,6 +22,9 @@ func FuzzTranslate(f *testing.F) {
 		"SELECT regexp_replace(eventName, '(a)', '$1$1'), all_match(ARRAY[1], x -> x > 0)",
 		"SELECT cast(x as row(int, varchar)) FROM (SELECT 1 AS x)",
 		"SELECT IF(",
+		"SELECT map_filter(requestParameters, (k, v) -> v IS NOT NULL), transform_values(MAP(ARRAY['a'], ARRAY[1]), (k, v) -> v + 1)",
+		"SELECT regexp_position(eventName, 'a+', 2), approx_most_frequent(2, eventName, 10) FROM prod-trail WHERE eventTime < = now() - INTERVAL '7' DAY",
+		"SELECT *, 1 FROM prod-trail CROSS JOIN UNNEST(requestParameters) WITH ORDINALITY AS t(k, v, n) WHERE date(eventTime) IN (current_date)",
 	} {
 		f.Add(s)
 	}

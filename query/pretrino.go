@@ -11,7 +11,8 @@ import (
 // row(a bigint), varbinary), IF with two arguments, and
 // listagg(...) WITHIN GROUP (ORDER BY ...). preTranslate rewrites those few
 // forms on the tokens, which know strings, quoted identifiers and comments,
-// before the statement is parsed.
+// before the statement is parsed, and joins comparison operators written
+// with a space inside ("< =").
 
 // textEdit replaces src[start:end] with text.
 type textEdit struct {
@@ -34,6 +35,10 @@ func preTranslate(rw *rewritten) {
 		return i >= 0 && i < len(toks) && toks[i].kind == tokPunct && src[toks[i].start] == c
 	}
 	for i := range toks {
+		if e, ok := spacedOperator(src, toks, i); ok {
+			edits = append(edits, e)
+			continue
+		}
 		switch word(i) {
 		case "IF":
 			if punct(i+1, '(') && !punct(i-1, '.') {
@@ -75,6 +80,24 @@ func preTranslate(rw *rewritten) {
 	if len(edits) > 0 {
 		rw.apply(edits)
 	}
+}
+
+// spacedOperator joins a two-character comparison operator written with
+// white space inside it, as in "eventtime < ='2023-01-19 13:51:00'" from
+// the CloudTrail Lake documentation: "< =", "> =", "! =" and "< >".
+func spacedOperator(src string, toks []token, i int) (textEdit, bool) {
+	if i+1 >= len(toks) || toks[i].kind != tokPunct || toks[i+1].kind != tokPunct || toks[i+1].start == toks[i].end {
+		return textEdit{}, false
+	}
+	if strings.TrimSpace(src[toks[i].end:toks[i+1].start]) != "" {
+		return textEdit{}, false // a comment in between: leave it to the parser
+	}
+	op := string(src[toks[i].start]) + string(src[toks[i+1].start])
+	switch op {
+	case "<=", ">=", "!=", "<>":
+		return textEdit{toks[i].start, toks[i+1].end, op}, true
+	}
+	return textEdit{}, false
 }
 
 // listagg turns listagg(x, sep) WITHIN GROUP (ORDER BY ...) into

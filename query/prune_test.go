@@ -53,9 +53,11 @@ func TestTimeRanges(t *testing.T) {
 		{"not of a comparison is folded by the parser", "SELECT * FROM prod-trail WHERE NOT (eventTime < '2024-01-01')", map[string]TimeRange{s1: {From: lo(day1)}}},
 		{"not of an and is uncertain", "SELECT * FROM prod-trail WHERE NOT (eventTime < '2024-01-01' AND eventName = 'x')", map[string]TimeRange{s1: open}},
 		{"not between", "SELECT * FROM prod-trail WHERE eventTime NOT BETWEEN '2024-01-01' AND '2024-01-02'", map[string]TimeRange{s1: open}},
-		{"function of eventTime", "SELECT * FROM prod-trail WHERE date_trunc('day', eventTime) >= '2024-01-01'", map[string]TimeRange{s1: open}},
-		{"now()", "SELECT * FROM prod-trail WHERE eventTime > now() - INTERVAL 7 DAY", map[string]TimeRange{s1: open}},
-		{"unknown literal form", "SELECT * FROM prod-trail WHERE eventTime > '2024-01-01 00:00:00+02'", map[string]TimeRange{s1: open}},
+		{"date_trunc of eventTime", "SELECT * FROM prod-trail WHERE date_trunc('day', eventTime) >= '2024-01-01'", map[string]TimeRange{s1: {From: lo(day1)}}},
+		{"other function of eventTime", "SELECT * FROM prod-trail WHERE hour(eventTime) >= 3", map[string]TimeRange{s1: open}},
+		{"zone offset widens by the largest offset", "SELECT * FROM prod-trail WHERE eventTime > '2024-01-01 00:00:00+02'", map[string]TimeRange{s1: {From: lo(day1.Add(-2*time.Hour - maxZoneOffset))}}},
+		{"unknown literal form", "SELECT * FROM prod-trail WHERE eventTime > '01/02/2024'", map[string]TimeRange{s1: open}},
+		{"now() of a column is not constant", "SELECT * FROM prod-trail WHERE eventTime > date_add('day', -1, eventTime)", map[string]TimeRange{s1: open}},
 		{"try_cast", "SELECT * FROM prod-trail WHERE eventTime > TRY_CAST('2024-01-01' AS TIMESTAMP)", map[string]TimeRange{s1: open}},
 		{"cast to varchar", "SELECT * FROM prod-trail WHERE eventTime > CAST('2024-01-01' AS VARCHAR)", map[string]TimeRange{s1: open}},
 		{"outer where does not reach into a subquery", "SELECT * FROM (SELECT eventTime + INTERVAL 1 DAY AS eventTime FROM prod-trail) WHERE eventTime > '2024-01-01'", map[string]TimeRange{s1: open}},
@@ -96,7 +98,12 @@ func TestParseTimeLiteral(t *testing.T) {
 		_, ok := parseTimeLiteral(s)
 		require.True(t, ok, s)
 	}
-	for _, s := range []string{"", "now", "2024-1-1", " 2024-01-01", "2024-01-01 00:00:00+02", "01/02/2024"} {
+	for _, s := range []string{"2024-01-01 00:00:00Z", "2024-01-01T00:00:00+00:00", "2024-01-01 00:00:00 UTC", "2024-01-01 00:00:00.5+0000"} {
+		v, ok := parseTimeLiteral(s)
+		require.True(t, ok, s)
+		require.Equal(t, 2024, v.Year(), s)
+	}
+	for _, s := range []string{"", "now", "2024-1-1", " 2024-01-01", "2024-01-01 00:00:00+02", "01/02/2024", "2024-01-01+02"} {
 		_, ok := parseTimeLiteral(s)
 		require.False(t, ok, s)
 	}

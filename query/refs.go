@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/auditlake/auditlake/lake"
 )
@@ -165,9 +166,13 @@ type edit struct {
 
 // rewritten is a statement whose store references were replaced.
 type rewritten struct {
-	Orig  string
-	SQL   string
-	Refs  []storeRef
+	Orig string
+	SQL  string
+	Refs []storeRef
+	// Now is the statement's start instant (UTC, whole milliseconds):
+	// now(), current_timestamp and current_date are that one instant both
+	// in the translated SQL and in time pruning.
+	Now   time.Time
 	edits []edit
 	// layers are later rewrites of SQL (preTranslate), each mapping its
 	// output back to the previous text.
@@ -225,7 +230,7 @@ func catalogResolver(cat Catalog) resolveFunc {
 func rewriteRefs(ctx context.Context, src string, resolve resolveFunc) (*rewritten, error) {
 	toks := tokenize(src)
 	ctes := cteNames(src, toks)
-	rw := &rewritten{Orig: src}
+	rw := &rewritten{Orig: src, Now: queryClock().UTC().Truncate(time.Millisecond)}
 	var b strings.Builder
 	last := 0
 	for _, pos := range tablePositions(src, toks) {

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -51,7 +53,11 @@ func (r *Rows) init(rows *sql.Rows) error {
 	r.vals = make([]any, len(types))
 	r.ptrs = make([]any, len(types))
 	for i, t := range types {
-		r.cols[i] = Column{Name: t.Name(), DuckDBType: t.DatabaseTypeName()}
+		name := t.Name()
+		if strings.HasPrefix(name, unnamedColumn) {
+			name = "_col" + strconv.Itoa(i) // Trino numbers by output position, after * is expanded
+		}
+		r.cols[i] = Column{Name: name, DuckDBType: t.DatabaseTypeName()}
 		r.ptrs[i] = &r.vals[i]
 	}
 	return nil

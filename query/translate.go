@@ -90,6 +90,13 @@ func (t *translator) node(m map[string]any) (any, error) {
 			return m, nil
 		}
 		name, _ := m["function_name"].(string)
+		if ob, _ := m["order_bys"].(map[string]any); len(args(m)) == 0 && ob != nil {
+			if orders, _ := ob["orders"].([]any); len(orders) > 0 {
+				// DuckDB would print it back as WITHIN GROUP, which it
+				// accepts only for its ordered-set aggregates.
+				return nil, t.fail(m, "function %s with ORDER BY needs an argument", strings.ToLower(name))
+			}
+		}
 		return t.function(m, strings.ToLower(name))
 	case "CAST":
 		return t.cast(m)
@@ -151,7 +158,13 @@ func substitute(v any, a []any) any {
 		if v["class"] == "PARAMETER" {
 			id, _ := v["identifier"].(string)
 			if n, err := strconv.Atoi(id); err == nil && n >= 1 && n <= len(a) {
-				return deepCopy(a[n-1])
+				c := deepCopy(a[n-1])
+				if al, _ := v["alias"].(string); al != "" { // a named argument: struct_pack(key := $2)
+					if cm, ok := c.(map[string]any); ok {
+						cm["alias"] = al
+					}
+				}
+				return c
 			}
 			return v
 		}
@@ -202,9 +215,15 @@ func stringConst(s string) map[string]any {
 	}
 }
 
+// unnamedColumn is the alias the translator gives an unnamed select-list
+// expression; Rows renames it _col<N>, N being the column's position in
+// the result, which is known only once a * is expanded.
+const unnamedColumn = "__auditlake_col"
+
 // nameColumns gives every unaliased select-list expression of the
 // statement's outermost SELECT the name Trino gives it: a column or struct
-// path its last part as written, anything else _col<position>.
+// path its last part as written, anything else _col<position>. A * keeps
+// DuckDB's names, which are the columns' own.
 func nameColumns(node map[string]any) {
 	for node != nil && node["type"] == "SET_OPERATION_NODE" {
 		node, _ = node["left"].(map[string]any)
@@ -223,7 +242,7 @@ func nameColumns(node map[string]any) {
 		}
 		switch m["class"] {
 		case "STAR":
-			return // positions after a star are unknown; leave DuckDB's names
+			continue
 		case "COLUMN_REF":
 			parts, _ := m["column_names"].([]any)
 			if len(parts) > 0 {
@@ -238,7 +257,7 @@ func nameColumns(node map[string]any) {
 				}
 			}
 		}
-		m["alias"] = "_col" + strconv.Itoa(i)
+		m["alias"] = unnamedColumn + strconv.Itoa(i)
 	}
 }
 

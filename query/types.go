@@ -135,6 +135,11 @@ func (t *dtype) isTimestamp() bool {
 	return t == nil || strings.HasPrefix(t.name, "TIMESTAMP")
 }
 
+// isZoned reports whether t is a timestamp with time zone.
+func (t *dtype) isZoned() bool {
+	return t != nil && (t.name == "TIMESTAMPTZ" || t.name == "TIMESTAMP WITH TIME ZONE" || t.name == "TIMESTAMP_TZ")
+}
+
 func (t *dtype) isDate() bool { return t != nil && t.name == "DATE" }
 
 func (t *dtype) isNumeric() bool {

@@ -55,7 +55,8 @@ type parseResult struct {
 
 // parse returns the single SELECT statement in rw.SQL as json_serialize_sql
 // gives it (its "node" is the AST), as generic JSON values. Parse errors
-// and anything but exactly one SELECT are *StatementErrors.
+// and anything but exactly one SELECT are *StatementErrors. The
+// current-time forms in the tree are already fixed to rw.Now (foldNow).
 func (p *parser) parse(ctx context.Context, rw *rewritten) (map[string]any, error) {
 	var out string
 	if err := p.db.QueryRowContext(ctx, "SELECT json_serialize_sql($1::VARCHAR)::VARCHAR", rw.SQL).Scan(&out); err != nil {
@@ -90,6 +91,9 @@ func (p *parser) parse(ctx context.Context, rw *rewritten) (map[string]any, erro
 	}
 	if _, ok := stmt["node"].(map[string]any); !ok {
 		return nil, newStatementError(rw.Orig, -1, "only SELECT statements are allowed")
+	}
+	if err := p.foldNow(ctx, rw, stmt); err != nil {
+		return nil, err
 	}
 	return stmt, nil
 }
