@@ -33,6 +33,9 @@ type Options struct {
 	AccountID string
 	// MaxStores bounds the number of stores, as CloudTrail's quota does.
 	MaxStores int
+	// PendingDeletion is how long a deleted store can be restored before
+	// its data is purged; 0: DefaultPendingDeletionDays days.
+	PendingDeletion time.Duration
 	// Now is the clock; nil: time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
