@@ -10,4 +10,8 @@
 // (lake, query/jobs, ingest), answered in the model's shapes, logged,
 // counted in metrics and, when an Auditor is configured, recorded as a
 // management event. Errors are mapped in one place, api/apierr.
+//
+// LookupEvents answers from the event history (query/history, over the
+// hidden store every ingest path feeds; docs/lookup.md). StoreShape is the
+// one store shape of both the API and the command line's eds commands.
 package api

@@ -20,6 +20,7 @@ import (
 	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/history"
 	"github.com/auditlake/auditlake/query/jobs"
 )
 
@@ -56,9 +57,11 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	mgr, err := jobs.New(l, eng, jobs.Options{FlushInterval: 50 * time.Millisecond})
 	require.NoError(t, err)
+	hist, err := history.New(l, history.Options{})
+	require.NoError(t, err)
 	srv, err := api.New(api.Options{
 		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{}),
-		Audit: api.SinkAudit{Lake: l, Sink: sink},
+		Audit: api.SinkAudit{Lake: l, Sink: sink}, History: hist,
 	})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
@@ -69,6 +72,7 @@ func newEnv(t *testing.T) *env {
 		require.NoError(t, srv.Close(ctx))
 		require.NoError(t, mgr.Close(ctx))
 		require.NoError(t, eng.Close())
+		require.NoError(t, hist.Close())
 		require.NoError(t, sink.Close(ctx))
 		require.NoError(t, l.Close())
 	})

@@ -23,6 +23,9 @@ func (s *Server) handlers() map[string]handler {
 		h["UpdateChannel"] = s.updateChannel
 		h["DeleteChannel"] = s.deleteChannel
 	}
+	if s.opts.History != nil {
+		h["LookupEvents"] = s.lookupEvents
+	}
 	if s.opts.Queries != nil {
 		h["StartQuery"] = s.startQuery
 		h["DescribeQuery"] = s.describeQuery

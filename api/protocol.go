@@ -179,17 +179,21 @@ func validationError(op *model.Operation, err error) error {
 	code := apierr.InvalidParameter
 	p := ve.Problems[0]
 	byMember := map[string]string{
-		"MaxResults":      apierr.InvalidMaxResults,
-		"MaxQueryResults": apierr.InvalidMaxResults,
-		"NextToken":       apierr.InvalidNextToken,
-		"QueryStatement":  apierr.InvalidQueryStatement,
-		"StartTime":       "InvalidTimeRangeException",
-		"EndTime":         "InvalidTimeRangeException",
-		"QueryStatus":     "InvalidQueryStatusException",
-		"TagsList":        apierr.InvalidTagParameter,
-		"Tags":            apierr.InvalidTagParameter,
-		"EventDataStore":  "EventDataStoreARNInvalidException",
-		"Channel":         "ChannelARNInvalidException",
+		"MaxResults":       apierr.InvalidMaxResults,
+		"MaxQueryResults":  apierr.InvalidMaxResults,
+		"NextToken":        apierr.InvalidNextToken,
+		"AttributeKey":     "InvalidLookupAttributesException",
+		"AttributeValue":   "InvalidLookupAttributesException",
+		"LookupAttributes": "InvalidLookupAttributesException",
+		"EventCategory":    "InvalidEventCategoryException",
+		"QueryStatement":   apierr.InvalidQueryStatement,
+		"StartTime":        "InvalidTimeRangeException",
+		"EndTime":          "InvalidTimeRangeException",
+		"QueryStatus":      "InvalidQueryStatusException",
+		"TagsList":         apierr.InvalidTagParameter,
+		"Tags":             apierr.InvalidTagParameter,
+		"EventDataStore":   "EventDataStoreARNInvalidException",
+		"Channel":          "ChannelARNInvalidException",
 	}
 	if alt, ok := byMember[p.Member]; ok && op.HasError(alt) {
 		code = alt

@@ -142,15 +142,21 @@ func (s *Server) getQueryResults(c *call) (any, error) {
 	var in struct {
 		queryRefIn
 		NextToken       string `json:"NextToken"`
-		MaxQueryResults int    `json:"MaxQueryResults"`
+		MaxQueryResults *int   `json:"MaxQueryResults"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	max := 0 // absent: the default page
+	if in.MaxQueryResults != nil {
+		if max = *in.MaxQueryResults; max < 1 { // the model's min 1; 0 is not "the default"
+			return nil, apierr.New(apierr.InvalidMaxResults, fmt.Sprintf("MaxQueryResults %d is not between 1 and %d", max, jobs.MaxResultsPerPage))
+		}
+	}
 	if _, err := c.query(in.QueryID, in.EventDataStore); err != nil {
 		return nil, err
 	}
-	page, err := s.opts.Queries.Results(c.ctx, in.QueryID, in.NextToken, in.MaxQueryResults)
+	page, err := s.opts.Queries.Results(c.ctx, in.QueryID, in.NextToken, max)
 	if err != nil {
 		return nil, err
 	}

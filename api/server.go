@@ -23,13 +23,16 @@ const (
 	DefaultAuditQueue   = 4096
 )
 
-// Options configures a Server. Lake and Keys are required; a nil Queries
-// or Channels makes those operations answer UnsupportedOperationException.
+// Options configures a Server. Lake and Keys are required; a nil Queries,
+// Channels or History makes those operations answer
+// UnsupportedOperationException.
 type Options struct {
 	Lake     *lake.Lake
 	Keys     *iam.Keys
 	Queries  Queries
 	Channels Channels
+	// History answers LookupEvents; nil: UnsupportedOperationException.
+	History History
 	// Audit, when set, receives every API call as a CloudTrail management
 	// event record (JSON), in batches, from a background goroutine.
 	Audit AuditSink

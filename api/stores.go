@@ -2,50 +2,21 @@ package api
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/auditlake/auditlake/api/apierr"
 	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
 )
 
-// storeOut is an event data store in the shape of the model's
-// CreateEventDataStore, GetEventDataStore, UpdateEventDataStore and
-// RestoreEventDataStore responses (and, for ListEventDataStores, its
-// EventDataStore entries).
-type storeOut struct {
-	EventDataStoreArn            string                       `json:"EventDataStoreArn"`
-	Name                         string                       `json:"Name"`
-	Status                       lake.Status                  `json:"Status"`
-	AdvancedEventSelectors       []lake.AdvancedEventSelector `json:"AdvancedEventSelectors"`
-	MultiRegionEnabled           bool                         `json:"MultiRegionEnabled"`
-	OrganizationEnabled          bool                         `json:"OrganizationEnabled"`
-	RetentionPeriod              int                          `json:"RetentionPeriod"`
-	TerminationProtectionEnabled bool                         `json:"TerminationProtectionEnabled"`
-	TagsList                     []lake.Tag                   `json:"TagsList,omitempty"`
-	CreatedTimestamp             epoch                        `json:"CreatedTimestamp"`
-	UpdatedTimestamp             epoch                        `json:"UpdatedTimestamp"`
-	KmsKeyID                     string                       `json:"KmsKeyId,omitempty"`
-	BillingMode                  string                       `json:"BillingMode,omitempty"`
-}
+// storeOut is a store on the wire (StoreShape, in storeshape.go, with
+// epoch-second timestamps).
+type storeOut = StoreShape[epoch]
 
-// storeShape converts a store to its API shape (cmd/auditlake's eds
-// commands print the same fields with RFC 3339 timestamps, as the aws CLI
-// shows them).
+// storeShape converts a store to its API shape.
 func storeShape(s lake.StoreInfo) storeOut {
-	return storeOut{
-		EventDataStoreArn:            s.ARN,
-		Name:                         s.Name,
-		Status:                       s.Status,
-		AdvancedEventSelectors:       s.AdvancedEventSelectors,
-		MultiRegionEnabled:           s.MultiRegionEnabled,
-		OrganizationEnabled:          s.OrganizationEnabled,
-		RetentionPeriod:              s.RetentionPeriod,
-		TerminationProtectionEnabled: s.TerminationProtectionEnabled,
-		CreatedTimestamp:             epoch(s.CreatedTimestamp),
-		UpdatedTimestamp:             epoch(s.UpdatedTimestamp),
-		KmsKeyID:                     s.KmsKeyID,
-		BillingMode:                  s.BillingMode,
-	}
+	return shapeOf(s, func(t time.Time) epoch { return epoch(t) })
 }
 
 // store resolves an EventDataStore parameter after authorizing the call on
@@ -60,7 +31,7 @@ func (c *call) store(ref string) (lake.StoreInfo, error) {
 	if err != nil {
 		return lake.StoreInfo{}, err
 	}
-	if st.ARN != arn {
+	if st.ARN != arn || st.Hidden { // the event-history store is not the user's
 		return lake.StoreInfo{}, fmt.Errorf("%w: %s", lake.ErrStoreNotFound, ref)
 	}
 	return st, nil
@@ -146,6 +117,7 @@ func (s *Server) listStores(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	all = slices.DeleteFunc(all, func(st lake.StoreInfo) bool { return st.Hidden })
 	start := 0
 	if after != "" {
 		start = -1
@@ -173,7 +145,7 @@ func (s *Server) listStores(c *call) (any, error) {
 }
 
 // id is the store ID at the end of the ARN.
-func (o storeOut) id() string {
+func (o StoreShape[T]) id() string {
 	for i := len(o.EventDataStoreArn) - 1; i >= 0; i-- {
 		if o.EventDataStoreArn[i] == '/' {
 			return o.EventDataStoreArn[i+1:]
@@ -256,6 +228,9 @@ func (s *Server) setIngestion(on bool) func(c *call, id string) (lake.StoreInfo,
 		st, err := s.opts.Lake.GetStore(c.ctx, id)
 		if err != nil {
 			return st, err
+		}
+		if st.Hidden {
+			return st, fmt.Errorf("%w: %s", lake.ErrStoreNotFound, id)
 		}
 		switch {
 		case on && st.Status == lake.StatusEnabled, !on && st.Status == lake.StatusStoppedIngestion:

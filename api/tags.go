@@ -62,6 +62,9 @@ func (c *call) resource(arn string) ([]lake.Tag, error) {
 		if err != nil {
 			return nil, err
 		}
+		if st.Hidden {
+			return nil, fmt.Errorf("%w: %s", lake.ErrStoreNotFound, arn)
+		}
 		if st.Status == lake.StatusPendingDeletion && c.op != "ListTags" {
 			return nil, fmt.Errorf("%w: event data store %s is pending deletion", lake.ErrInactiveStore, st.ID)
 		}

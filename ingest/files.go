@@ -45,13 +45,26 @@ type Summary struct {
 // after a crash or not, adds nothing twice. onDone is called for each input
 // once its events are durable, or once it is skipped; it is called from one
 // goroutine at a time.
+//
+// The hidden event-history store (lake.HistoryStoreID) takes the management
+// and Insights events of every input as well, whatever the store's
+// selectors, through its own ledger entry for the input: an input the
+// history already took adds nothing to it, and a run cut short between the
+// two commits completes the history on the next run.
 func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, opts Options, onDone func(SourceResult)) (Summary, error) {
 	var sum Summary
 	store, err := l.GetStore(ctx, storeRef)
 	if err != nil {
 		return sum, err
 	}
+	if store.Hidden {
+		return sum, fmt.Errorf("%w: %s", lake.ErrStoreNotFound, storeRef)
+	}
 	if err := checkIngesting(store); err != nil {
+		return sum, err
+	}
+	hist, err := l.History(ctx)
+	if err != nil {
 		return sum, err
 	}
 	sel, err := CompileSelectors(store.AdvancedEventSelectors)
@@ -86,6 +99,11 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 			account(r)
 		}
 	})
+	// The history's writer gets a quarter of the memory budget: it holds only
+	// management events, and the store's segments matter more for queries.
+	// Together the two stay near the budget ingest's peak RSS is set by
+	// (docs/operations.md).
+	hw := NewWriter(l, hist, historyBuffer(opts.BufferBytes), nil)
 
 	workers := opts.Workers
 	if workers <= 0 {
@@ -94,6 +112,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	type decoded struct {
 		res    SourceResult
 		events []lake.Event
+		hist   *sourceHistory
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan int)
@@ -114,12 +133,12 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		decoders.Go(func() error {
 			dec := NewDecoder()
 			for i := range jobs {
-				res, events, err := readSource(gctx, l, store.ID, dec, sel, inputs[i], opts.Stdin)
+				res, events, h, err := readSource(gctx, l, store.ID, dec, sel, inputs[i], opts.Stdin)
 				if err != nil {
 					return err
 				}
 				select {
-				case out <- decoded{res, events}:
+				case out <- decoded{res, events, h}:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
@@ -133,7 +152,14 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	})
 	g.Go(func() error {
 		seen := make(map[string]bool)
+		seenHist := make(map[string]bool)
 		for d := range out {
+			if d.hist != nil && !seenHist[d.res.Digest] {
+				seenHist[d.res.Digest] = true
+				if err := hw.Add(gctx, SourceResult{Source: d.res.Source}, d.hist.events); err != nil {
+					return errors.Join(err, w.Close(), hw.Close())
+				}
+			}
 			if d.res.Skipped == nil && seen[d.res.Digest] {
 				// The same bytes twice in one run: the second adds nothing.
 				d.res.Skipped = &lake.SourceRecord{Source: d.res.Source}
@@ -145,10 +171,13 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 			}
 			seen[d.res.Digest] = true
 			if err := w.Add(gctx, d.res, d.events); err != nil {
-				return errors.Join(err, w.Close())
+				return errors.Join(err, w.Close(), hw.Close())
 			}
 		}
 		if err := gctx.Err(); err != nil {
+			return errors.Join(err, w.Close(), hw.Close())
+		}
+		if err := hw.Flush(gctx); err != nil {
 			return errors.Join(err, w.Close())
 		}
 		return w.Flush(gctx)
@@ -156,8 +185,14 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	return sum, g.Wait()
 }
 
-// readSource reads, fingerprints, decodes and filters one input.
-func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder, sel *Selector, path string, stdin io.Reader) (SourceResult, []lake.Event, error) {
+// sourceHistory is the event history's share of an input it has not taken.
+type sourceHistory struct {
+	events []lake.Event
+}
+
+// readSource reads, fingerprints, decodes and filters one input, for the
+// store and for the event history (nil when the history took it already).
+func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder, sel *Selector, path string, stdin io.Reader) (SourceResult, []lake.Event, *sourceHistory, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -169,15 +204,23 @@ func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder,
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return SourceResult{}, nil, fmt.Errorf("read %s: %w", path, err)
+		return SourceResult{}, nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	digest := sha256.Sum256(data)
 	res := SourceResult{Source: lake.Source{Digest: hex.EncodeToString(digest[:]), Name: path}}
 	if rec, ok, err := l.Ingested(ctx, storeID, res.Digest); err != nil {
-		return res, nil, err
+		return res, nil, nil, err
 	} else if ok {
 		res.Skipped = &rec
-		return res, nil, nil
+	}
+	var hist *sourceHistory
+	if _, ok, err := l.Ingested(ctx, lake.HistoryStoreID, res.Digest); err != nil {
+		return res, nil, nil, err
+	} else if !ok {
+		hist = &sourceHistory{}
+	}
+	if res.Skipped != nil && hist == nil {
+		return res, nil, nil, nil
 	}
 	var events []lake.Event
 	name := path
@@ -185,6 +228,12 @@ func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder,
 		name = "stdin"
 	}
 	r, err := dec.Decode(name, bytes.NewReader(data), func(ev *lake.Event) error {
+		if hist != nil && HistoryTakes(ev) {
+			hist.events = append(hist.events, *ev)
+		}
+		if res.Skipped != nil {
+			return nil
+		}
 		res.Events++
 		if sel.Match(ev) {
 			events = append(events, *ev)
@@ -192,12 +241,15 @@ func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder,
 		return nil
 	})
 	if err != nil {
-		return res, nil, err
+		return res, nil, nil, err
+	}
+	if res.Skipped != nil {
+		return res, nil, hist, nil
 	}
 	res.Records = r.Records
 	res.Errors = r.Errors
 	res.Selected = len(events)
-	return res, events, nil
+	return res, events, hist, nil
 }
 
 // expandPaths turns files and folders into the list of inputs.
@@ -278,4 +330,13 @@ func sortByDelivery(paths []string) {
 		}
 		return strings.Compare(a, b)
 	})
+}
+
+// historyBuffer is the event history writer's share of an ingest's buffer
+// budget.
+func historyBuffer(bufferBytes int64) int64 {
+	if bufferBytes <= 0 {
+		bufferBytes = DefaultBufferBytes
+	}
+	return bufferBytes / 4
 }

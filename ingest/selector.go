@@ -94,6 +94,11 @@ func CompileSelectors(sels []lake.AdvancedEventSelector) (*Selector, error) {
 	if err := lake.ValidateSelectors(sels); err != nil {
 		return nil, fmt.Errorf("compile selectors: %w", err)
 	}
+	return compileSelectors(sels), nil
+}
+
+// compileSelectors prepares sels for Match without validating them.
+func compileSelectors(sels []lake.AdvancedEventSelector) *Selector {
 	s := &Selector{sels: make([]compiledSelector, 0, len(sels))}
 	for _, sel := range sels {
 		var cs compiledSelector
@@ -110,7 +115,7 @@ func CompileSelectors(sels []lake.AdvancedEventSelector) (*Selector, error) {
 		}
 		s.sels = append(s.sels, cs)
 	}
-	return s, nil
+	return s
 }
 
 func compileCondition(fs lake.AdvancedFieldSelector) condition {

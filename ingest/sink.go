@@ -130,6 +130,9 @@ func OpenSink(ctx context.Context, l *lake.Lake, opts SinkOptions) (*Sink, error
 	if err := fsutil.MkdirAllDurable(s.dir); err != nil {
 		return nil, fmt.Errorf("open sink: %w", err)
 	}
+	if _, err := l.History(ctx); err != nil {
+		return nil, fmt.Errorf("open sink: %w", err)
+	}
 	if err := s.recover(ctx); err != nil {
 		return nil, fmt.Errorf("open sink: %w", err)
 	}
@@ -238,6 +241,8 @@ func (s *Sink) addPending(rec walRecord, now time.Time) {
 // Append logs events for the stores (IDs, names or ARNs) and returns once
 // they are durable. Each store takes the events its advanced event
 // selectors select; a store that is stopped or pending deletion takes none.
+// The hidden event-history store (lake.HistoryStoreID) takes the management
+// and Insights events of every Append, exactly once like any store.
 // A store of events from outside AWS (ActivityAuditLog) takes no Events:
 // use AppendAudit. The Sink keeps events; the caller must not change them
 // afterwards. An error means the events may or may not be logged; they are
@@ -320,6 +325,10 @@ func (s *Sink) route(ctx context.Context, refs []string, kind lake.RowKind, n in
 ) ([]walGroup, error) {
 	takers := make([][]string, n) // event -> store IDs
 	seen := map[string]bool{}
+	if kind == lake.RowEvent {
+		// The tee: the event history takes its share of every event.
+		refs = append(refs[:len(refs):len(refs)], lake.HistoryStoreID)
+	}
 	for _, ref := range refs {
 		st, err := s.l.GetStore(ctx, ref)
 		if err != nil {
@@ -373,11 +382,7 @@ func (s *Sink) selector(st lake.StoreInfo) (*Selector, error) {
 	if ok && c.updated.Equal(st.UpdatedTimestamp) {
 		return c.sel, nil
 	}
-	sels := st.AdvancedEventSelectors
-	if len(sels) == 0 {
-		sels = lake.DefaultSelectors()
-	}
-	sel, err := CompileSelectors(sels)
+	sel, err := selectorFor(st)
 	if err != nil {
 		return nil, fmt.Errorf("event data store %s: %w", st.ID, err)
 	}

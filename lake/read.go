@@ -57,11 +57,15 @@ func newSegmentCache(b *Bucket, dir string) (*segmentCache, error) {
 }
 
 // Store resolves a store reference as SQL writes it (ID, name or ARN) to a
-// store that can be queried: a store pending deletion answers no queries.
+// store that can be queried: a store pending deletion answers no queries,
+// and a hidden store is not found.
 func (l *Lake) Store(ctx context.Context, ref string) (StoreInfo, error) {
 	s, err := l.GetStore(ctx, ref)
 	if err != nil {
 		return StoreInfo{}, err
+	}
+	if s.Hidden {
+		return StoreInfo{}, fmt.Errorf("%w: %s", ErrStoreNotFound, ref)
 	}
 	if s.Status == StatusPendingDeletion {
 		return StoreInfo{}, fmt.Errorf("%w: event data store %s is pending deletion", ErrInactiveStore, s.ID)

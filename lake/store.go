@@ -59,6 +59,10 @@ type StoreInfo struct {
 	CreatedTimestamp             time.Time               `json:"CreatedTimestamp"`
 	UpdatedTimestamp             time.Time               `json:"UpdatedTimestamp"`
 	DeletedTimestamp             *time.Time              `json:"DeletedTimestamp,omitempty"` // set while PENDING_DELETION
+	// Hidden marks a store auditlake keeps for itself (the event history,
+	// see eventhistory.go): it is not shown to users, does not count against
+	// MaxStores and answers no SQL. User-facing listings filter it out.
+	Hidden bool `json:"Hidden,omitempty"`
 }
 
 // CreateStoreInput is what a caller may set when creating a store. Pointer

@@ -102,6 +102,7 @@ func (l *Lake) CreateStore(ctx context.Context, in CreateStoreInput) (StoreInfo,
 		if err != nil {
 			return err
 		}
+		all = slices.DeleteFunc(all, func(o StoreInfo) bool { return o.Hidden })
 		if len(all) >= l.opts.MaxStores {
 			return fmt.Errorf("%w: this lake has %d event data stores, the most it allows", ErrStoreLimit, len(all))
 		}
@@ -109,6 +110,9 @@ func (l *Lake) CreateStore(ctx context.Context, in CreateStoreInput) (StoreInfo,
 			if o.Name == s.Name {
 				return fmt.Errorf("%w: an event data store named %q exists (%s)", ErrStoreExists, o.Name, o.ID)
 			}
+		}
+		if err := recordStoreChange(tx, StoreInfo{}, s, now); err != nil {
+			return err
 		}
 		return putStore(tx, s)
 	})
@@ -138,7 +142,8 @@ func (l *Lake) GetStore(ctx context.Context, ref string) (StoreInfo, error) {
 	return s, err
 }
 
-// ListStores returns every store, oldest first.
+// ListStores returns every store, oldest first, hidden stores included
+// (see StoreInfo.Hidden; listings for users leave them out).
 func (l *Lake) ListStores(ctx context.Context) ([]StoreInfo, error) {
 	var out []StoreInfo
 	err := l.db.View(func(tx *bolt.Tx) error {
@@ -213,7 +218,7 @@ func (l *Lake) RestoreStore(ctx context.Context, ref string) (StoreInfo, error) 
 		if s.Status != StatusPendingDeletion || s.DeletedTimestamp == nil {
 			return fmt.Errorf("%w: event data store %s is %s, not PENDING_DELETION", ErrInvalidStatus, s.ID, s.Status)
 		}
-		deadline := s.DeletedTimestamp.Add(DefaultPendingDeletionDays * 24 * time.Hour)
+		deadline := s.DeletedTimestamp.Add(l.pendingDeletionWindow())
 		if l.now().After(deadline) {
 			return fmt.Errorf("%w: event data store %s was deleted on %s; its restore window ended on %s", ErrInvalidStatus, s.ID, s.DeletedTimestamp.Format(time.RFC3339), deadline.Format(time.RFC3339))
 		}
@@ -245,10 +250,14 @@ func (l *Lake) modifyStore(ref string, fn func(*bolt.Tx, *StoreInfo) error) (Sto
 		if s, err = findStore(tx, ref); err != nil {
 			return err
 		}
+		before := s
 		if err := fn(tx, &s); err != nil {
 			return err
 		}
 		s.UpdatedTimestamp = l.now()
+		if err := recordStoreChange(tx, before, s, s.UpdatedTimestamp); err != nil {
+			return err
+		}
 		return putStore(tx, s)
 	})
 	return s, err

@@ -10,6 +10,7 @@ import (
 	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/history"
 	"github.com/auditlake/auditlake/query/jobs"
 )
 
@@ -65,6 +66,11 @@ var mapping = []struct {
 	{ingest.ErrInvalidNextToken, "InvalidNextTokenException"},
 	{ingest.ErrChannelExistsForEventDataStore, "ChannelExistsForEDSException"},
 	{ingest.ErrInvalidAuditEvents, Validation},
+	{history.ErrInvalidLookupAttributes, "InvalidLookupAttributesException"},
+	{history.ErrInvalidTimeRange, "InvalidTimeRangeException"},
+	{history.ErrInvalidMaxResults, "InvalidMaxResultsException"},
+	{history.ErrInvalidNextToken, "InvalidNextTokenException"},
+	{history.ErrInvalidEventCategory, "InvalidEventCategoryException"},
 	{iam.ErrInvalidPolicy, "InvalidParameterException"},
 	{iam.ErrInvalidKey, "InvalidParameterException"},
 	{iam.ErrKeyExists, "InvalidParameterException"},

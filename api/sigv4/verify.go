@@ -156,11 +156,17 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, body []
 	}
 	s.signed = strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
 	s.signature = q.Get("X-Amz-Signature")
-	t, err := v.checkScope(s, q.Get("X-Amz-Date"), false)
+	// A presigned URL without X-Amz-Expires gets the clock window of a
+	// header signature, so that no URL is good forever.
+	exp := q.Get("X-Amz-Expires")
+	t, err := v.checkScope(s, q.Get("X-Amz-Date"), exp == "")
 	if err != nil {
 		return Result{}, err
 	}
-	if exp := q.Get("X-Amz-Expires"); exp != "" {
+	if skew := v.skew(); t.After(v.now().Add(skew)) {
+		return Result{}, fail(ErrMismatch, fmt.Sprintf("Signature not yet current: %s is still later than %s", t.Format(amzDateLayout), v.now().UTC().Add(skew).Format(amzDateLayout)))
+	}
+	if exp != "" {
 		n, err := strconv.Atoi(exp)
 		if err != nil || n < 1 || n > maxPresignExpires {
 			return Result{}, fail(ErrIncomplete, "X-Amz-Expires must be a number of seconds from 1 to 604800")
@@ -222,10 +228,7 @@ func (v *Verifier) checkScope(s sig, rawDate string, window bool) (time.Time, er
 		return t, nil
 	}
 	now := v.now().UTC()
-	skew := v.Skew
-	if skew == 0 {
-		skew = DefaultSkew
-	}
+	skew := v.skew()
 	mins := int(skew / time.Minute)
 	switch {
 	case t.Before(now.Add(-skew)):
@@ -247,6 +250,13 @@ func (v *Verifier) lookup(ctx context.Context, akid, token string) (string, erro
 		return "", fail(ErrUnknownKey, "The security token included in the request is invalid.")
 	}
 	return secret, err
+}
+
+func (v *Verifier) skew() time.Duration {
+	if v.Skew == 0 {
+		return DefaultSkew
+	}
+	return v.Skew
 }
 
 func (v *Verifier) now() time.Time {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/auditlake/auditlake/api"
 	"github.com/auditlake/auditlake/lake"
 )
 
@@ -22,41 +24,22 @@ func newEDSCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// storeJSON is a store in the shape of the CloudTrail API responses
-// (CreateEventDataStore, GetEventDataStore), timestamps in RFC 3339 as the
-// aws CLI prints them.
-type storeJSON struct {
-	EventDataStoreArn            string                       `json:"EventDataStoreArn"`
-	Name                         string                       `json:"Name"`
-	Status                       lake.Status                  `json:"Status"`
-	AdvancedEventSelectors       []lake.AdvancedEventSelector `json:"AdvancedEventSelectors"`
-	MultiRegionEnabled           bool                         `json:"MultiRegionEnabled"`
-	OrganizationEnabled          bool                         `json:"OrganizationEnabled"`
-	RetentionPeriod              int                          `json:"RetentionPeriod"`
-	TerminationProtectionEnabled bool                         `json:"TerminationProtectionEnabled"`
-	TagsList                     []lake.Tag                   `json:"TagsList,omitempty"`
-	CreatedTimestamp             string                       `json:"CreatedTimestamp"`
-	UpdatedTimestamp             string                       `json:"UpdatedTimestamp"`
-	KmsKeyID                     string                       `json:"KmsKeyId,omitempty"`
-	BillingMode                  string                       `json:"BillingMode"`
-}
+// storeJSON is a store as the API's GetEventDataStore answers it, with
+// timestamps as the aws CLI prints them (api.CLIStore): eds create, get,
+// list and the rest print what `aws cloudtrail get-event-data-store`
+// prints for the same store.
+type storeJSON = api.StoreShape[api.CLITime]
 
-func toJSON(s lake.StoreInfo) storeJSON {
-	return storeJSON{
-		EventDataStoreArn:            s.ARN,
-		Name:                         s.Name,
-		Status:                       s.Status,
-		AdvancedEventSelectors:       s.AdvancedEventSelectors,
-		MultiRegionEnabled:           s.MultiRegionEnabled,
-		OrganizationEnabled:          s.OrganizationEnabled,
-		RetentionPeriod:              s.RetentionPeriod,
-		TerminationProtectionEnabled: s.TerminationProtectionEnabled,
-		TagsList:                     s.Tags,
-		CreatedTimestamp:             s.CreatedTimestamp.Format(time.RFC3339Nano),
-		UpdatedTimestamp:             s.UpdatedTimestamp.Format(time.RFC3339Nano),
-		KmsKeyID:                     s.KmsKeyID,
-		BillingMode:                  s.BillingMode,
+func toJSON(s lake.StoreInfo) storeJSON { return api.CLIStore(s) }
+
+// userStore resolves a store reference for a user: the hidden event-history
+// store is not found.
+func userStore(ctx context.Context, l *lake.Lake, ref string) (lake.StoreInfo, error) {
+	s, err := l.GetStore(ctx, ref)
+	if err == nil && s.Hidden {
+		err = fmt.Errorf("%w: %s", lake.ErrStoreNotFound, ref)
 	}
+	return s, err
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -115,7 +98,9 @@ func newEDSCreateCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return printJSON(cmd.OutOrStdout(), toJSON(s))
+				out := toJSON(s)
+				out.TagsList = s.Tags // as CreateEventDataStore answers
+				return printJSON(cmd.OutOrStdout(), out)
 			})
 		},
 	}
@@ -154,6 +139,9 @@ func newEDSListCmd(g *globals) *cobra.Command {
 					EventDataStores []storeJSON `json:"EventDataStores"`
 				}{EventDataStores: []storeJSON{}}
 				for _, s := range stores {
+					if s.Hidden {
+						continue
+					}
 					out.EventDataStores = append(out.EventDataStores, toJSON(s))
 				}
 				return printJSON(cmd.OutOrStdout(), out)
@@ -179,7 +167,7 @@ func newEDSGetCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withLake(cmd.Context(), func(l *lake.Lake) error {
-				s, err := l.GetStore(cmd.Context(), args[0])
+				s, err := userStore(cmd.Context(), l, args[0])
 				if err != nil {
 					return err
 				}
@@ -237,6 +225,9 @@ func newEDSUpdateCmd(g *globals) *cobra.Command {
 			in.MultiRegionEnabled = boolFlag(cmd, "multi-region", multiRegion)
 			in.OrganizationEnabled = boolFlag(cmd, "organization", org)
 			return g.withLake(cmd.Context(), func(l *lake.Lake) error {
+				if _, err := userStore(cmd.Context(), l, args[0]); err != nil {
+					return err
+				}
 				s, err := l.UpdateStore(cmd.Context(), args[0], in)
 				if err != nil {
 					return err
@@ -287,6 +278,9 @@ func storeActionCmd(g *globals, use, short string, fn func(*lake.Lake, *cobra.Co
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withLake(cmd.Context(), func(l *lake.Lake) error {
+				if _, err := userStore(cmd.Context(), l, args[0]); err != nil {
+					return err
+				}
 				s, err := fn(l, cmd, args[0])
 				if err != nil {
 					return err

@@ -67,7 +67,7 @@ func newRootCmd() *cobra.Command {
 		return err
 	}
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return stopProfile() }
-	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g), newKeysCmd(g))
+	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newQueryCmd(g), newLookupCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g), newKeysCmd(g), newMaintenanceCmd(g))
 	return root
 }
 
@@ -81,10 +81,11 @@ func (g *globals) logger() *slog.Logger {
 // open opens the lake named by the global flags.
 func (g *globals) open(ctx context.Context) (*lake.Lake, error) {
 	return lake.Open(ctx, g.lakeDir, lake.Options{
-		Bucket:    g.bucket,
-		Region:    os.Getenv("AUDITLAKE_REGION"),
-		AccountID: os.Getenv("AUDITLAKE_ACCOUNT_ID"),
-		Logger:    g.logger(),
+		Bucket:          g.bucket,
+		Region:          os.Getenv("AUDITLAKE_REGION"),
+		AccountID:       os.Getenv("AUDITLAKE_ACCOUNT_ID"),
+		Logger:          g.logger(),
+		PendingDeletion: pendingDeletionFromEnv(),
 	})
 }
 

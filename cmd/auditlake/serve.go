@@ -22,6 +22,7 @@ import (
 	"github.com/auditlake/auditlake/ingest"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
+	"github.com/auditlake/auditlake/query/history"
 	"github.com/auditlake/auditlake/query/jobs"
 )
 
@@ -34,6 +35,8 @@ type serveFlags struct {
 	queryTimeout     time.Duration
 	noSelfAudit      bool
 	keyFile          string
+	walFlushAge      time.Duration
+	maint            maintenanceFlags
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -48,6 +51,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			}
 			l, err := lake.Open(cmd.Context(), g.lakeDir, lake.Options{
 				Bucket: g.bucket, Region: f.region, AccountID: f.accountID, Logger: g.logger(),
+				PendingDeletion: pendingDeletionFromEnv(),
 			})
 			if err != nil {
 				return err
@@ -63,7 +67,9 @@ func newServeCmd(g *globals) *cobra.Command {
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long to wait for in-flight requests and running queries")
 	fl.DurationVar(&f.queryTimeout, "query-timeout", jobs.DefaultTimeout, "the longest a query may run before it ends TIMED_OUT")
 	fl.BoolVar(&f.noSelfAudit, "no-self-audit", false, "do not record API calls as management events")
+	fl.DurationVar(&f.walFlushAge, "wal-flush-age", ingest.DefaultFlushAge, "how long accepted events (PutAuditEvents, self-audit) wait in the write-ahead log before they reach segments, queries and LookupEvents")
 	fl.StringVar(&f.keyFile, "secrets-key-file", os.Getenv("AUDITLAKE_SECRETS_KEY_FILE"), "the file of the key that seals access-key secrets (default <lake>/secrets.key); env AUDITLAKE_SECRETS_KEY_FILE")
+	f.maint.register(cmd, true)
 	return cmd
 }
 
@@ -85,7 +91,7 @@ func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.W
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newLakeCollector(l))
 
-	sink, err := ingest.OpenSink(ctx, l, ingest.SinkOptions{Logger: log})
+	sink, err := ingest.OpenSink(ctx, l, ingest.SinkOptions{Logger: log, FlushAge: f.walFlushAge})
 	if err != nil {
 		return err
 	}
@@ -108,9 +114,19 @@ func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.W
 		defer cancel()
 		err = errors.Join(err, mgr.Close(cctx))
 	}()
+	mt, err := startMaintainer(l, f.maint, mgr, sink, f.noSelfAudit, log, reg)
+	if err != nil {
+		return err
+	}
+	defer mt.Close()
+	hist, err := history.New(l, history.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, hist.Close()) }()
 	opts := api.Options{
 		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{Logger: log}),
-		Logger: log, Registerer: reg,
+		History: hist, Logger: log, Registerer: reg,
 	}
 	if !f.noSelfAudit {
 		opts.Audit = api.SinkAudit{Lake: l, Sink: sink}
