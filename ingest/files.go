@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -99,11 +100,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 			account(r)
 		}
 	})
-	// The history's writer gets a quarter of the memory budget: it holds only
-	// management events, and the store's segments matter more for queries.
-	// Together the two stay near the budget ingest's peak RSS is set by
-	// (docs/operations.md).
-	hw := NewWriter(l, hist, historyBuffer(opts.BufferBytes), nil)
+	w.SetTee(hist)
 
 	workers := opts.Workers
 	if workers <= 0 {
@@ -156,8 +153,8 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		for d := range out {
 			if d.hist != nil && !seenHist[d.res.Digest] {
 				seenHist[d.res.Digest] = true
-				if err := hw.Add(gctx, SourceResult{Source: d.res.Source}, d.hist.events); err != nil {
-					return errors.Join(err, w.Close(), hw.Close())
+				if err := w.AddTee(gctx, d.res.Source, d.hist.events, d.hist.bytes); err != nil {
+					return errors.Join(err, w.Close())
 				}
 			}
 			if d.res.Skipped == nil && seen[d.res.Digest] {
@@ -171,13 +168,10 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 			}
 			seen[d.res.Digest] = true
 			if err := w.Add(gctx, d.res, d.events); err != nil {
-				return errors.Join(err, w.Close(), hw.Close())
+				return errors.Join(err, w.Close())
 			}
 		}
 		if err := gctx.Err(); err != nil {
-			return errors.Join(err, w.Close(), hw.Close())
-		}
-		if err := hw.Flush(gctx); err != nil {
 			return errors.Join(err, w.Close())
 		}
 		return w.Flush(gctx)
@@ -188,6 +182,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 // sourceHistory is the event history's share of an input it has not taken.
 type sourceHistory struct {
 	events []lake.Event
+	bytes  int64 // their memory beyond what the store's share holds too
 }
 
 // readSource reads, fingerprints, decodes and filters one input, for the
@@ -228,15 +223,20 @@ func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder,
 		name = "stdin"
 	}
 	r, err := dec.Decode(name, bytes.NewReader(data), func(ev *lake.Event) error {
+		taken := false
+		if res.Skipped == nil {
+			res.Events++
+			if taken = sel.Match(ev); taken {
+				events = append(events, *ev)
+			}
+		}
 		if hist != nil && HistoryTakes(ev) {
 			hist.events = append(hist.events, *ev)
-		}
-		if res.Skipped != nil {
-			return nil
-		}
-		res.Events++
-		if sel.Match(ev) {
-			events = append(events, *ev)
+			if taken { // a second copy of the struct; its text, maps and pointers are the store's event's
+				hist.bytes += int64(unsafe.Sizeof(*ev))
+			} else {
+				hist.bytes += int64(len(ev.EventJSON)) + eventOverhead
+			}
 		}
 		return nil
 	})
@@ -330,13 +330,4 @@ func sortByDelivery(paths []string) {
 		}
 		return strings.Compare(a, b)
 	})
-}
-
-// historyBuffer is the event history writer's share of an ingest's buffer
-// budget.
-func historyBuffer(bufferBytes int64) int64 {
-	if bufferBytes <= 0 {
-		bufferBytes = DefaultBufferBytes
-	}
-	return bufferBytes / 4
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/auditlake/auditlake/lake"
 )
 
@@ -26,9 +28,16 @@ const eventOverhead = 1800
 //
 // While one batch is written, the next fills: at most one write is in
 // flight. A Writer is used by one goroutine.
+//
+// A Writer may also tee events into a second store (the event history, see
+// SetTee): they go into the same batches, are written beside the store's
+// segments and committed with them, each store with its own ledger batch.
+// One memory budget covers both, and the tee's segments are as large as the
+// store's.
 type Writer struct {
 	lake     *lake.Lake
 	store    lake.StoreInfo
+	tee      *lake.StoreInfo
 	limit    int64
 	onCommit func([]SourceResult)
 
@@ -40,9 +49,14 @@ type batch struct {
 	byDay   map[string][]lake.Event
 	bytes   int64
 	sources []SourceResult
+
+	teeDays    map[string][]lake.Event
+	teeSources []lake.Source
 }
 
-func newBatch() *batch { return &batch{byDay: make(map[string][]lake.Event)} }
+func newBatch() *batch {
+	return &batch{byDay: make(map[string][]lake.Event), teeDays: make(map[string][]lake.Event)}
+}
 
 // SourceResult is what ingest did with one input.
 type SourceResult struct {
@@ -66,6 +80,10 @@ func NewWriter(l *lake.Lake, store lake.StoreInfo, bufferBytes int64, onCommit f
 	return &Writer{lake: l, store: store, limit: bufferBytes, onCommit: onCommit, cur: newBatch()}
 }
 
+// SetTee makes the writer write the events given to AddTee into store t,
+// in the same batches as its own. Call it before the first Add.
+func (w *Writer) SetTee(t lake.StoreInfo) { w.tee = &t }
+
 // Add takes all the selected events of one source. When the buffer is full
 // it starts writing it, after waiting for the previous write.
 func (w *Writer) Add(ctx context.Context, src SourceResult, events []lake.Event) error {
@@ -76,6 +94,30 @@ func (w *Writer) Add(ctx context.Context, src SourceResult, events []lake.Event)
 		b.byDay[d] = append(b.byDay[d], events[i])
 		b.bytes += int64(len(events[i].EventJSON)) + eventOverhead
 	}
+	return w.maybeWrite(ctx)
+}
+
+// AddTee takes the tee store's events of one source, which cost bytes of
+// memory (their JSON text is usually shared with events given to Add, and
+// then not counted again). Add the tee's share of a source before the
+// store's, so that it is never acknowledged before the tee has it.
+func (w *Writer) AddTee(ctx context.Context, src lake.Source, events []lake.Event, bytes int64) error {
+	if w.tee == nil {
+		return fmt.Errorf("ingest: AddTee on a writer without a tee store")
+	}
+	b := w.cur
+	b.teeSources = append(b.teeSources, src)
+	for i := range events {
+		d := lake.DayOf(events[i].EventTime)
+		b.teeDays[d] = append(b.teeDays[d], events[i])
+	}
+	b.bytes += bytes
+	return w.maybeWrite(ctx)
+}
+
+// maybeWrite starts writing the current batch when it is full.
+func (w *Writer) maybeWrite(ctx context.Context) error {
+	b := w.cur
 	if b.bytes < w.limit {
 		return nil
 	}
@@ -110,33 +152,80 @@ func (w *Writer) wait() error {
 	return err
 }
 
-// write makes one batch durable, then acknowledges its sources.
+// write makes one batch durable, then acknowledges its sources. The store's
+// and the tee's segments are written at once; each store's commit and
+// ledger batch stand alone, so a crash between them is settled per store
+// by the next open, as for two separate ingests.
 func (w *Writer) write(ctx context.Context, b *batch) error {
-	if len(b.sources) == 0 {
-		return nil
-	}
 	sources := make([]lake.Source, len(b.sources))
 	for i, p := range b.sources {
 		sources[i] = p.Source
 	}
-	id, err := w.lake.BeginBatch(ctx, w.store.ID, sources)
+	parts := []storeBatch{{store: w.store.ID, sources: sources, byDay: b.byDay}}
+	if w.tee != nil {
+		parts = append(parts, storeBatch{store: w.tee.ID, sources: b.teeSources, byDay: b.teeDays})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range parts {
+		if len(parts[i].sources) == 0 {
+			continue
+		}
+		g.Go(func() error { return parts[i].write(gctx, w.lake) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i := range parts {
+		if parts[i].id == "" {
+			continue
+		}
+		if err := parts[i].commit(ctx, w.lake); err != nil {
+			return err
+		}
+	}
+	if len(b.sources) > 0 {
+		w.onCommit(b.sources)
+	}
+	return nil
+}
+
+// storeBatch is one store's share of a batch.
+type storeBatch struct {
+	store   string
+	sources []lake.Source
+	byDay   map[string][]lake.Event
+
+	id   string // the ledger batch, once begun
+	segs []lake.Segment
+}
+
+// write begins the ledger batch and writes the segments, which stay
+// invisible until commit.
+func (p *storeBatch) write(ctx context.Context, l *lake.Lake) error {
+	id, err := l.BeginBatch(ctx, p.store, p.sources)
 	if err != nil {
-		return fmt.Errorf("ingest into %s: %w", w.store.ID, err)
+		return fmt.Errorf("ingest into %s: %w", p.store, err)
 	}
-	if len(b.byDay) > 0 {
-		segs, err := w.lake.WriteDays(ctx, w.store.ID, id, b.byDay)
-		if err != nil {
-			return fmt.Errorf("ingest into %s: %w", w.store.ID, err)
-		}
-		if _, err := w.lake.Commit(ctx, w.store.ID, lake.Change{Add: segs}); err != nil {
-			return fmt.Errorf("ingest into %s: %w", w.store.ID, err)
+	p.id = id
+	if len(p.byDay) > 0 {
+		if p.segs, err = l.WriteDays(ctx, p.store, id, p.byDay); err != nil {
+			return fmt.Errorf("ingest into %s: %w", p.store, err)
 		}
 	}
-	if err := w.lake.FinishBatch(ctx, id); err != nil {
+	return nil
+}
+
+// commit publishes the segments and closes the ledger batch.
+func (p *storeBatch) commit(ctx context.Context, l *lake.Lake) error {
+	if len(p.segs) > 0 {
+		if _, err := l.Commit(ctx, p.store, lake.Change{Add: p.segs}); err != nil {
+			return fmt.Errorf("ingest into %s: %w", p.store, err)
+		}
+	}
+	if err := l.FinishBatch(ctx, p.id); err != nil {
 		// The commit stands; the next open settles the ledger from it.
-		return fmt.Errorf("ingest into %s: %w", w.store.ID, err)
+		return fmt.Errorf("ingest into %s: %w", p.store, err)
 	}
-	w.onCommit(b.sources)
 	return nil
 }
 
