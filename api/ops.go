@@ -26,6 +26,13 @@ func (s *Server) handlers() map[string]handler {
 	if s.opts.History != nil {
 		h["LookupEvents"] = s.lookupEvents
 	}
+	if s.opts.Imports != nil {
+		h["StartImport"] = s.startImport
+		h["GetImport"] = s.getImport
+		h["ListImports"] = s.listImports
+		h["StopImport"] = s.stopImport
+		h["ListImportFailures"] = s.listImportFailures
+	}
 	if s.opts.Queries != nil {
 		h["StartQuery"] = s.startQuery
 		h["DescribeQuery"] = s.describeQuery

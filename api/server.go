@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,13 @@ type Options struct {
 	Channels Channels
 	// History answers LookupEvents; nil: UnsupportedOperationException.
 	History History
+	// Imports answers StartImport, GetImport, ListImports, StopImport and
+	// ListImportFailures; nil: UnsupportedOperationException.
+	Imports Imports
+	// Saved serves the saved-query and report operations of POST /api/*
+	// and Reports runs reports on demand; nil: UnsupportedOperation.
+	Saved   SavedQueries
+	Reports ReportRunner
 	// Audit, when set, receives every API call as a CloudTrail management
 	// event record (JSON), in batches, from a background goroutine.
 	Audit AuditSink
@@ -106,6 +114,10 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/PutAuditEvents" {
 			s.serveData(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, apiPrefix) {
+			s.serveAuditlake(w, r)
 			return
 		}
 		s.serveJSON(w, r)

@@ -8,6 +8,7 @@ import (
 	"github.com/auditlake/auditlake/api/model"
 	"github.com/auditlake/auditlake/api/sigv4"
 	"github.com/auditlake/auditlake/ingest"
+	"github.com/auditlake/auditlake/ingest/importjob"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
 	"github.com/auditlake/auditlake/query/history"
@@ -66,6 +67,11 @@ var mapping = []struct {
 	{ingest.ErrInvalidNextToken, "InvalidNextTokenException"},
 	{ingest.ErrChannelExistsForEventDataStore, "ChannelExistsForEDSException"},
 	{ingest.ErrInvalidAuditEvents, Validation},
+	{importjob.ErrImportNotFound, "ImportNotFoundException"},
+	{importjob.ErrInvalidSource, "InvalidImportSourceException"},
+	{importjob.ErrNotPermitted, "OperationNotPermittedException"},
+	{importjob.ErrInvalidParameter, InvalidParameter},
+	{importjob.ErrOngoingImport, "AccountHasOngoingImportException"},
 	{history.ErrInvalidLookupAttributes, "InvalidLookupAttributesException"},
 	{history.ErrInvalidTimeRange, "InvalidTimeRangeException"},
 	{history.ErrInvalidMaxResults, "InvalidMaxResultsException"},

@@ -18,8 +18,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/auditlake/auditlake/api"
+	"github.com/auditlake/auditlake/api/console"
 	"github.com/auditlake/auditlake/api/iam"
 	"github.com/auditlake/auditlake/ingest"
+	"github.com/auditlake/auditlake/ingest/importjob"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
 	"github.com/auditlake/auditlake/query/history"
@@ -29,6 +31,7 @@ import (
 // serveFlags are the server's settings.
 type serveFlags struct {
 	httpAddr, pgAddr string
+	pg               pgFlags
 	accountID        string
 	region           string
 	shutdownTimeout  time.Duration
@@ -46,9 +49,6 @@ func newServeCmd(g *globals) *cobra.Command {
 		Short: "Run the auditlake server: the AWS-compatible CloudTrail and CloudTrail Data APIs, health and metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.pgAddr != "" {
-				return fmt.Errorf("%w: --pg-addr: the Postgres wire port is not built yet", lake.ErrInvalidParameter)
-			}
 			l, err := lake.Open(cmd.Context(), g.lakeDir, lake.Options{
 				Bucket: g.bucket, Region: f.region, AccountID: f.accountID, Logger: g.logger(),
 				PendingDeletion: pendingDeletionFromEnv(),
@@ -61,7 +61,8 @@ func newServeCmd(g *globals) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:7480", "HTTP listen address of the API, /healthz and /metrics")
-	fl.StringVar(&f.pgAddr, "pg-addr", "", "Postgres wire protocol listen address (not built yet)")
+	fl.StringVar(&f.pgAddr, "pg-addr", "", "Postgres wire protocol listen address for psql and BI tools (see docs/pgwire.md)")
+	f.pg.register(cmd)
 	fl.StringVar(&f.accountID, "account-id", os.Getenv("AUDITLAKE_ACCOUNT_ID"), "the AWS account ID in ARNs (fixed at the lake's first open); env AUDITLAKE_ACCOUNT_ID")
 	fl.StringVar(&f.region, "region", os.Getenv("AUDITLAKE_REGION"), "the AWS region clients sign for and ARNs name (fixed at the lake's first open); env AUDITLAKE_REGION")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM/SIGINT, how long to wait for in-flight requests and running queries")
@@ -124,9 +125,31 @@ func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.W
 		return err
 	}
 	defer func() { err = errors.Join(err, hist.Close()) }()
+	savedQueries, reports, err := startReports(l, eng, mgr, log)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, reports.Close()) }()
+	if f.pgAddr != "" {
+		pg, err := startPG(ctx, f, eng, l, keys, log, out)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, pg.Close()) }()
+	}
+	// Imports left running by a stopped server resume where they were.
+	imports := importjob.New(l, importjob.Options{Logger: log})
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, imports.Close(cctx))
+	}()
+	if err := imports.ResumeAll(ctx); err != nil {
+		return err
+	}
 	opts := api.Options{
 		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{Logger: log}),
-		History: hist, Logger: log, Registerer: reg,
+		History: hist, Logger: log, Registerer: reg, Saved: savedQueries, Reports: reports, Imports: imports,
 	}
 	if !f.noSelfAudit {
 		opts.Audit = api.SinkAudit{Lake: l, Sink: sink}
@@ -150,8 +173,11 @@ func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.W
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", srv.Handler())
+	con := console.Handler(console.Config{Region: l.Region(), AccountID: l.AccountID()})
+	mux.Handle("GET "+console.Prefix, con)
+	mux.Handle("GET /{$}", con)
 	return serveHTTP(ctx, mux, f.httpAddr, f.shutdownTimeout, func(addr string) {
-		fmt.Fprintf(out, "auditlake serving lake %s on http://%s (account %s, region %s; API: POST /, health: /healthz, metrics: /metrics)\n",
+		fmt.Fprintf(out, "auditlake serving lake %s on http://%s (account %s, region %s; API: POST /, console: /console/, health: /healthz, metrics: /metrics)\n",
 			l.Dir(), addr, l.AccountID(), l.Region())
 		fmt.Fprint(out, rootNote)
 	})
