@@ -97,6 +97,21 @@ func runChild(ctx context.Context) error {
 	return nil
 }
 
+// timeDuckFresh opens a new in-memory DuckDB, runs q on it, reads every row
+// and closes it, and returns the wall time of all of that.
+func timeDuckFresh(ctx context.Context, q string) (time.Duration, int, error) {
+	start := time.Now()
+	db, err := openDuck(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	_, n, err := timeDuck(ctx, db, q)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return time.Since(start), n, err
+}
+
 // timeDuck runs q once and returns its wall time and row count, reading
 // every row so that DuckDB cannot skip materializing the result.
 func timeDuck(ctx context.Context, db *sql.DB, q string) (time.Duration, int, error) {

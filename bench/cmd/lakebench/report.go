@@ -14,6 +14,7 @@ import (
 type queryResult struct {
 	q                           query
 	lake, duck, raw             time.Duration
+	duckCold                    time.Duration // a new DuckDB database for the run
 	lakeRSS                     int64
 	lakeRows, duckRows, rawRows int
 	rawTimedOut                 bool
@@ -40,10 +41,11 @@ type report struct {
 	lakeRows             int64
 	coverage             []string // events missing from the lake, by kind
 
-	start    time.Duration
-	startSQL string
-	queries  []query
-	results  []queryResult
+	start     time.Duration
+	startSQL  string
+	duckStart time.Duration // a new DuckDB database answering SELECT 1
+	queries   []query
+	results   []queryResult
 }
 
 // row is one line of report.csv and of the table in report.md.
@@ -79,12 +81,17 @@ func (r *report) rows() []row {
 		row{"storage bytes/event (vs DuckDB default Parquet)", fmt.Sprintf("%.1f B", lakePer), fmt.Sprintf("%.1f B", duckPer), fmt.Sprintf("%.2fx", lakePer/duckPer), "-", "-"},
 		row{"query process start (" + r.startSQL + ")", ms(r.start), "-", "-", "-", "-"},
 	)
+	rows = append(rows, row{"DuckDB new in-memory database (SELECT 1)", "-", ms(r.duckStart), "-", "-", "-"})
 	for _, q := range r.results {
 		net := q.lake - r.start
-		ratio := float64(net) / float64(q.duck)
+		coldNet := q.duckCold - r.duckStart
+		ratio := float64(net) / float64(coldNet)
 		rows = append(rows, row{
-			fmt.Sprintf("%s %s (vs DuckDB on lake Parquet; ratio = (auditlake - start) / DuckDB)", q.q.ID, q.q.Name),
-			ms(q.lake), ms(q.duck), fmt.Sprintf("%.2fx", ratio), "<= 1.3x", yes(ratio <= 1.3)})
+			fmt.Sprintf("%s %s (vs DuckDB on lake Parquet in a new database; ratio = (auditlake - start) / (DuckDB - its start))", q.q.ID, q.q.Name),
+			ms(q.lake), ms(q.duckCold), fmt.Sprintf("%.2fx", ratio), "<= 1.3x", yes(ratio <= 1.3)})
+		rows = append(rows, row{
+			fmt.Sprintf("%s vs DuckDB on lake Parquet, warm in-process database (ratio = (auditlake - start) / DuckDB)", q.q.ID),
+			ms(q.lake), ms(q.duck), fmt.Sprintf("%.2fx", float64(net)/float64(q.duck)), "-", "-"})
 		raw, lb := ms(q.raw), ""
 		if q.rawTimedOut {
 			raw, lb = ">= "+raw, ">= "
