@@ -1,15 +1,12 @@
 package ingest_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,51 +65,24 @@ func TestCrashAnywhereLosesAndDuplicatesNothing(t *testing.T) {
 	require.NoError(t, l.Close())
 
 	acked := map[string]bool{}
-	kills, interrupted := 0, 0
+	interrupted := 0
 	for round := 0; round < 30; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashChildEnv+"=1", "AUDITLAKE_CRASH_LAKE="+dir, "AUDITLAKE_CRASH_INPUT="+input)
-		stdout, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
-		lines := make(chan string)
-		go func() {
-			defer close(lines)
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-		}()
 		last := round >= 8 || (testing.Short() && round >= 4)
-		var kill <-chan time.Time
+		var killAfter time.Duration
 		if !last {
 			// Most ingests take well under a second here: kill early
-			// enough to land anywhere in one.
-			kill = time.After(time.Duration(rng.IntN(120)) * time.Millisecond)
+			// enough to land anywhere in one (at least 1 ms, so that the
+			// helper sets a kill at all).
+			killAfter = time.Duration(1+rng.IntN(120)) * time.Millisecond
 		}
-	read:
-		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					break read
-				}
-				acked[strings.TrimPrefix(line, "acked ")] = true
-			case <-kill:
-				_ = cmd.Process.Signal(syscall.SIGKILL)
-				kill = nil
-				kills++
-			}
-		}
-		err = cmd.Wait()
+		stderr, err := runAckingChild(t, []string{crashChildEnv + "=1", "AUDITLAKE_CRASH_LAKE=" + dir, "AUDITLAKE_CRASH_INPUT=" + input},
+			killAfter, func(digest string) { acked[digest] = true })
 		t.Logf("round %d: %d inputs acknowledged so far, process ended: %v", round, len(acked), err)
 		if err != nil && len(acked) < len(want) {
 			interrupted++
 		}
 		if last {
-			require.NoError(t, err, "the final ingest must complete: %s", stderr.String())
+			require.NoError(t, err, "the final ingest must complete: %s", stderr)
 		}
 		checkExactlyOnce(t, dir, want, acked)
 		if err == nil {

@@ -1,16 +1,13 @@
 package ingest_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -100,50 +97,22 @@ func TestSinkCrashAnywhereLosesAndDuplicatesNothing(t *testing.T) {
 		if last {
 			batches = 40
 		}
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), walCrashChildEnv+"=1", "AUDITLAKE_WAL_CRASH_LAKE="+dir,
-			"AUDITLAKE_WAL_CRASH_ROUND="+strconv.Itoa(round), "AUDITLAKE_WAL_CRASH_BATCHES="+strconv.Itoa(batches))
-		stdout, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
-		lines := make(chan string)
-		go func() {
-			defer close(lines)
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-		}()
-		var kill <-chan time.Time
+		var killAfter time.Duration
 		if !last {
-			kill = time.After(time.Duration(20+rng.IntN(300)) * time.Millisecond)
+			killAfter = time.Duration(20+rng.IntN(300)) * time.Millisecond
 		}
 		n := 0
-	read:
-		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					break read
-				}
-				acked[strings.TrimPrefix(line, "acked ")] = true
-				n++
-			case <-kill:
-				_ = cmd.Process.Signal(syscall.SIGKILL)
-				kill = nil
-			}
-		}
-		err = cmd.Wait()
+		stderr, err := runAckingChild(t, []string{walCrashChildEnv + "=1", "AUDITLAKE_WAL_CRASH_LAKE=" + dir,
+			"AUDITLAKE_WAL_CRASH_ROUND=" + strconv.Itoa(round), "AUDITLAKE_WAL_CRASH_BATCHES=" + strconv.Itoa(batches)},
+			killAfter, func(id string) { acked[id] = true; n++ })
 		t.Logf("round %d: %d batches acknowledged in it, %d in all; process ended: %v", round, n, len(acked), err)
 		if err != nil && n < 4*batches {
 			interrupted++
 		}
 		if last {
-			require.NoError(t, err, "the last run must complete: %s", stderr.String())
+			require.NoError(t, err, "the last run must complete: %s", stderr)
 		} else if err != nil {
-			require.Contains(t, err.Error(), "killed", "the child failed: %s", stderr.String())
+			require.Contains(t, err.Error(), "killed", "the child failed: %s", stderr)
 		}
 		checkWALExactlyOnce(t, dir, acked)
 	}
