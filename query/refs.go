@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/lake"
+
+	"github.com/auditlake/auditlake/internal/sqlscan"
 )
 
 // placeholderPrefix starts the internal identifier that replaces each store
@@ -44,34 +46,34 @@ func tokenize(src string) []token {
 				i = len(src)
 			}
 		case c == '/' && strings.HasPrefix(src[i:], "/*"):
-			i = skipBlockComment(src, i)
+			i = sqlscan.SkipBlockComment(src, i)
 		case c == '\'':
-			j := skipQuoted(src, i, '\'', false)
+			j := sqlscan.SkipQuoted(src, i, '\'', false)
 			toks = append(toks, token{tokString, i, j})
 			i = j
 		case (c == 'e' || c == 'E') && i+1 < len(src) && src[i+1] == '\'':
-			j := skipQuoted(src, i+1, '\'', true)
+			j := sqlscan.SkipQuoted(src, i+1, '\'', true)
 			toks = append(toks, token{tokString, i, j})
 			i = j
 		case c == '"':
-			j := skipQuoted(src, i, '"', false)
+			j := sqlscan.SkipQuoted(src, i, '"', false)
 			toks = append(toks, token{tokIdent, i, j})
 			i = j
 		case c == '$':
-			if j, ok := skipDollarQuoted(src, i); ok {
+			if j, ok := sqlscan.SkipDollarQuoted(src, i); ok {
 				toks = append(toks, token{tokString, i, j})
 				i = j
 				break
 			}
 			j := i + 1
-			for j < len(src) && isWordByte(src[j]) {
+			for j < len(src) && sqlscan.IsWordByte(src[j]) {
 				j++
 			}
 			toks = append(toks, token{tokWord, i, j})
 			i = j
-		case isWordByte(c):
+		case sqlscan.IsWordByte(c):
 			j := i + 1
-			for j < len(src) && isWordByte(src[j]) {
+			for j < len(src) && sqlscan.IsWordByte(src[j]) {
 				j++
 			}
 			toks = append(toks, token{tokWord, i, j})
@@ -82,71 +84,6 @@ func tokenize(src string) []token {
 		}
 	}
 	return toks
-}
-
-// isWordByte reports whether c may be part of an unquoted word. Bytes of
-// multi-byte UTF-8 characters count as word bytes, as in DuckDB.
-func isWordByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
-
-func skipBlockComment(src string, i int) int {
-	depth := 0 // DuckDB (like PostgreSQL) nests block comments
-	for i < len(src) {
-		switch {
-		case strings.HasPrefix(src[i:], "/*"):
-			depth++
-			i += 2
-		case strings.HasPrefix(src[i:], "*/"):
-			depth--
-			i += 2
-			if depth == 0 {
-				return i
-			}
-		default:
-			i++
-		}
-	}
-	return len(src)
-}
-
-// skipQuoted returns the offset after the quoted text that starts at
-// src[i] == q. A doubled quote is an escaped quote; with backslash, so is \q.
-func skipQuoted(src string, i int, q byte, backslash bool) int {
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '\\':
-			if backslash {
-				j++
-			}
-		case q:
-			if j+1 < len(src) && src[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(src)
-}
-
-// skipDollarQuoted skips a $tag$...$tag$ string starting at src[i] == '$'.
-func skipDollarQuoted(src string, i int) (int, bool) {
-	j := i + 1
-	for j < len(src) && src[j] != '$' {
-		if !isWordByte(src[j]) || src[j] >= '0' && src[j] <= '9' && j == i+1 {
-			return 0, false
-		}
-		j++
-	}
-	if j >= len(src) {
-		return 0, false
-	}
-	tag := src[i : j+1]
-	if k := strings.Index(src[j+1:], tag); k >= 0 {
-		return j + 1 + k + len(tag), true
-	}
-	return len(src), true
 }
 
 // storeRef is one reference to a store in a statement.

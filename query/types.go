@@ -2,6 +2,8 @@ package query
 
 import (
 	"strings"
+
+	"github.com/auditlake/auditlake/internal/sqlscan"
 )
 
 // dtype is a parsed DuckDB type name, as Column.DuckDBType spells it. The
@@ -98,7 +100,7 @@ func (p *typeParser) expect(c byte) {
 // ident reads a struct field name: "quoted" (with "" escapes) or bare.
 func (p *typeParser) ident() string {
 	if p.peek('"') {
-		j := skipQuoted(p.s, p.i, '"', false)
+		j := sqlscan.SkipQuoted(p.s, p.i, '"', false)
 		name := unquote(p.s[p.i:j], '"')
 		p.i = j
 		return name
@@ -116,7 +118,7 @@ func (p *typeParser) skipArgs() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case '\'':
-			p.i = skipQuoted(p.s, p.i, '\'', false)
+			p.i = sqlscan.SkipQuoted(p.s, p.i, '\'', false)
 			continue
 		case '(':
 			depth++

@@ -2,6 +2,8 @@ package pgwire
 
 import (
 	"strings"
+
+	"github.com/auditlake/auditlake/internal/sqlscan"
 )
 
 // tokKind classifies a lexical token of PostgreSQL SQL.
@@ -45,25 +47,25 @@ func lex(src string) []token {
 				j = len(src)
 			}
 		case c == '/' && strings.HasPrefix(src[i:], "/*"):
-			kind, j = tokSpace, skipComment(src, i)
+			kind, j = tokSpace, sqlscan.SkipBlockComment(src, i)
 		case c == '\'':
-			kind, j = tokString, skipQuoted(src, i, '\'', false)
+			kind, j = tokString, sqlscan.SkipQuoted(src, i, '\'', false)
 		case (c == 'e' || c == 'E') && j < len(src) && src[j] == '\'':
-			kind, j = tokString, skipQuoted(src, i+1, '\'', true)
+			kind, j = tokString, sqlscan.SkipQuoted(src, i+1, '\'', true)
 		case c == '"':
-			kind, j = tokIdent, skipQuoted(src, i, '"', false)
+			kind, j = tokIdent, sqlscan.SkipQuoted(src, i, '"', false)
 		case c == '$' && j < len(src) && src[j] >= '0' && src[j] <= '9':
 			kind = tokParam
 			for j < len(src) && src[j] >= '0' && src[j] <= '9' {
 				j++
 			}
 		case c == '$':
-			if end, ok := skipDollar(src, i); ok {
+			if end, ok := sqlscan.SkipDollarQuoted(src, i); ok {
 				kind, j = tokString, end
 			}
-		case isWordByte(c):
+		case sqlscan.IsWordByte(c):
 			kind = tokWord
-			for j < len(src) && (isWordByte(src[j]) || src[j] == '$') {
+			for j < len(src) && (sqlscan.IsWordByte(src[j]) || src[j] == '$') {
 				j++
 			}
 		}
@@ -71,69 +73,6 @@ func lex(src string) []token {
 		i = j
 	}
 	return toks
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
-}
-
-// skipQuoted returns the offset after the quoted text that starts at
-// src[i] == q; a doubled quote is an escaped one, and so is \q when
-// backslash is set (E'...' strings).
-func skipQuoted(src string, i int, q byte, backslash bool) int {
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '\\':
-			if backslash {
-				j++
-			}
-		case q:
-			if j+1 < len(src) && src[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(src)
-}
-
-func skipComment(src string, i int) int {
-	depth := 0
-	for j := i; j+1 < len(src); j++ {
-		switch {
-		case src[j] == '/' && src[j+1] == '*':
-			depth++
-			j++
-		case src[j] == '*' && src[j+1] == '/':
-			depth--
-			j++
-			if depth == 0 {
-				return j + 1
-			}
-		}
-	}
-	return len(src)
-}
-
-// skipDollar skips a $tag$...$tag$ string starting at src[i] == '$'.
-func skipDollar(src string, i int) (int, bool) {
-	k := i + 1
-	for k < len(src) && src[k] != '$' {
-		if !isWordByte(src[k]) {
-			return 0, false
-		}
-		k++
-	}
-	if k >= len(src) {
-		return 0, false
-	}
-	tag := src[i : k+1]
-	end := strings.Index(src[k+1:], tag)
-	if end < 0 {
-		return len(src), true
-	}
-	return k + 1 + end + len(tag), true
 }
 
 // splitStatements splits a simple-query string at top-level semicolons and
