@@ -67,7 +67,7 @@ func newRootCmd() *cobra.Command {
 		return err
 	}
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return stopProfile() }
-	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newImportCmd(g), newQueryCmd(g), newLookupCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g), newKeysCmd(g), newMaintenanceCmd(g))
+	root.AddCommand(newEDSCmd(g), newIngestCmd(g), newImportCmd(g), newQueryCmd(g), newLookupCmd(g), newGenerateCmd(), newServeCmd(g), newDemoCmd(g), newKeysCmd(g), newMaintenanceCmd(g), newSavedCmd(g))
 	return root
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/auditlake/auditlake/api"
+	"github.com/auditlake/auditlake/api/iam"
 	"github.com/auditlake/auditlake/lake"
 	"github.com/auditlake/auditlake/query"
 	"github.com/auditlake/auditlake/query/jobs"
@@ -11,10 +13,12 @@ import (
 )
 
 // startReports opens the saved-query store and starts the report
-// scheduler; the caller closes the scheduler.
-func startReports(l *lake.Lake, eng *query.Engine, mgr *jobs.Manager, log *slog.Logger) (*saved.Store, *saved.Scheduler, error) {
-	st := saved.NewStore(l, analyzer(eng), nil)
-	sch, err := saved.NewScheduler(st, saved.Options{Runner: saved.JobRunner{Queries: mgr}, Logger: log})
+// scheduler; the caller closes the scheduler. Writes and runs are checked
+// against the key store's policies (api.ReadAuthorizer), and each run's
+// CSV is signed with the query manager's result signing key.
+func startReports(l *lake.Lake, eng *query.Engine, mgr *jobs.Manager, keys *iam.Keys, log *slog.Logger) (*saved.Store, *saved.Scheduler, error) {
+	st := savedStore(l, eng, keys)
+	sch, err := saved.NewScheduler(st, saved.Options{Runner: saved.JobRunner{Queries: mgr}, Signer: mgr, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -22,18 +26,24 @@ func startReports(l *lake.Lake, eng *query.Engine, mgr *jobs.Manager, log *slog.
 	return st, sch, nil
 }
 
-// analyzer checks a saved statement with the engine and returns the IDs
-// of the stores it reads.
+// savedStore is the lake's saved-query store, with the engine's analyzer
+// and the key store's authorizer.
+func savedStore(l *lake.Lake, eng *query.Engine, keys *iam.Keys) *saved.Store {
+	return saved.NewStore(l, saved.StoreOptions{Analyze: analyzer(eng), Authorize: api.ReadAuthorizer{Keys: keys}})
+}
+
+// analyzer checks a saved statement with the engine and returns the
+// stores it reads.
 func analyzer(eng *query.Engine) saved.Analyzer {
-	return func(ctx context.Context, statement string) ([]string, error) {
+	return func(ctx context.Context, statement string) ([]lake.StoreInfo, error) {
 		reads, err := eng.Analyze(ctx, statement)
 		if err != nil {
 			return nil, err
 		}
-		ids := make([]string, len(reads))
+		stores := make([]lake.StoreInfo, len(reads))
 		for i, r := range reads {
-			ids[i] = r.Store.ID
+			stores[i] = r.Store
 		}
-		return ids, nil
+		return stores, nil
 	}
 }

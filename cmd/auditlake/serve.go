@@ -125,7 +125,7 @@ func serve(ctx context.Context, l *lake.Lake, g *globals, f serveFlags, out io.W
 		return err
 	}
 	defer func() { err = errors.Join(err, hist.Close()) }()
-	savedQueries, reports, err := startReports(l, eng, mgr, log)
+	savedQueries, reports, err := startReports(l, eng, mgr, keys, log)
 	if err != nil {
 		return err
 	}

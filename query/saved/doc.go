@@ -19,6 +19,14 @@
 // again. The CSV object is written only if it does not exist yet, which
 // guards the destination against two servers sharing one lake by mistake.
 //
+// Saved queries and reports record the access keys that wrote them
+// (CreatedBy, UpdatedBy). A run has their authority, never the server's:
+// before its query is accepted, an Authorizer (passed in by the server;
+// this package does not know about policies) must allow every one of them
+// to read every store the statement reads, or the run ends FAILED and
+// writes nothing. A run's CSV is signed by a Signer (the query manager's
+// result signing key) and its sign file written beside it.
+//
 // The Scheduler's clock is injected (Options.Now) and RunDue does one
 // scheduling step, so tests drive time by hand; docs/console.md describes
 // the behaviour around daylight-saving changes and downtime.

@@ -130,11 +130,15 @@ func Fill(statement string, start, end time.Time) string {
 	).Replace(statement)
 }
 
-// checkReport validates r's settings.
-func (s *Store) checkReport(c lake.Control, r *Report) error {
+// checkReport validates r's settings, then checks that by may read the
+// stores its saved query reads.
+func (s *Store) checkReport(ctx context.Context, by *Principal, r *Report) error {
 	r.Name = strings.TrimSpace(r.Name)
 	if n := len([]rune(r.Name)); n == 0 || n > MaxNameLength {
 		return invalid("Name must have 1 to %d characters", MaxNameLength)
+	}
+	if r.SavedQueryID == "" {
+		return invalid("SavedQueryId is required")
 	}
 	if _, err := ParseSchedule(r.Schedule, r.TimeZone); err != nil {
 		return err
@@ -162,21 +166,32 @@ func (s *Store) checkReport(c lake.Control, r *Report) error {
 			return invalid("WebhookUrl %q: want an http or https URL", r.Webhook)
 		}
 	}
-	var q Query
-	if err := c.Get(nsQueries, r.SavedQueryID, &q); err != nil {
-		return missing(err, "saved query", r.SavedQueryID)
+	q, err := s.GetQuery(ctx, r.SavedQueryID)
+	if err != nil {
+		return err
 	}
-	return nil
+	_, err = s.checkStatement(ctx, by, q.Statement)
+	return err
 }
 
-// CreateReport adds a report. Its first run is the schedule's first fire
-// time after now.
-func (s *Store) CreateReport(_ context.Context, r Report) (Report, error) {
+func queryExists(c lake.Control, id string) error {
+	var q Query
+	return missing(c.Get(nsQueries, id, &q), "saved query", id)
+}
+
+// CreateReport adds a report, written by by (required when the Store has
+// an Authorizer). Its first run is the schedule's first fire time after
+// now.
+func (s *Store) CreateReport(ctx context.Context, by *Principal, r Report) (Report, error) {
 	r.ID = uuid.NewString()
 	r.Created = s.now()
 	r.Updated, r.LastFire = r.Created, r.Created
+	r.CreatedBy, r.UpdatedBy = by, by
+	if err := s.checkReport(ctx, by, &r); err != nil {
+		return Report{}, err
+	}
 	err := s.l.ControlUpdate(func(c lake.Control) error {
-		if err := s.checkReport(c, &r); err != nil {
+		if err := queryExists(c, r.SavedQueryID); err != nil {
 			return err
 		}
 		return c.Put(nsReports, r.ID, r)
@@ -187,15 +202,22 @@ func (s *Store) CreateReport(_ context.Context, r Report) (Report, error) {
 	return r, nil
 }
 
-// UpdateReport replaces a report's settings. A changed schedule counts
-// from now: fire times before the update are not caught up.
-func (s *Store) UpdateReport(_ context.Context, r Report) (Report, error) {
+// UpdateReport replaces a report's settings; by becomes its UpdatedBy. A
+// changed schedule counts from now: fire times before the update are not
+// caught up.
+func (s *Store) UpdateReport(ctx context.Context, by *Principal, r Report) (Report, error) {
+	if _, err := s.GetReport(ctx, r.ID); err != nil {
+		return Report{}, err
+	}
+	if err := s.checkReport(ctx, by, &r); err != nil {
+		return Report{}, err
+	}
 	var out Report
 	err := s.l.ControlUpdate(func(c lake.Control) error {
 		if err := c.Get(nsReports, r.ID, &out); err != nil {
 			return missing(err, "report", r.ID)
 		}
-		if err := s.checkReport(c, &r); err != nil {
+		if err := queryExists(c, r.SavedQueryID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -203,6 +225,7 @@ func (s *Store) UpdateReport(_ context.Context, r Report) (Report, error) {
 			out.LastFire = now
 		}
 		r.LastFire, r.Created, r.Updated = out.LastFire, out.Created, now
+		r.CreatedBy, r.UpdatedBy = out.CreatedBy, by
 		out = r
 		return c.Put(nsReports, r.ID, r)
 	})

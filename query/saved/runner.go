@@ -30,9 +30,11 @@ type JobRunner struct {
 var _ Runner = JobRunner{}
 
 // Run starts the statement, waits for it to end and writes its rows as
-// CSV. When ctx ends first the query is cancelled.
-func (j JobRunner) Run(ctx context.Context, statement string, w io.Writer) (string, int64, error) {
-	q, err := j.Queries.Start(ctx, jobs.StartInput{Statement: statement})
+// CSV. in.Authorize is the StartInput's: the manager calls it with the
+// stores the statement reads before it accepts the query. When ctx ends
+// first the query is cancelled.
+func (j JobRunner) Run(ctx context.Context, in RunInput, w io.Writer) (string, int64, error) {
+	q, err := j.Queries.Start(ctx, jobs.StartInput{Statement: in.Statement, Authorize: in.Authorize})
 	if err != nil {
 		return "", 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,16 +31,28 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// fakeRunner records the statements it runs and answers one CSV row.
+// fakeRunner records the statements it runs and answers one CSV row. Like
+// JobRunner, it asks in.Authorize about the stores the statement reads
+// (stores) before it runs anything.
 type fakeRunner struct {
-	mu    sync.Mutex
-	stmts []string
-	err   error
+	mu       sync.Mutex
+	stmts    []string
+	err      error
+	stores   []lake.StoreInfo
+	noAuthz  bool // misbehave: never call in.Authorize
+	refusals int
 }
 
-func (f *fakeRunner) Run(_ context.Context, stmt string, w io.Writer) (string, int64, error) {
+func (f *fakeRunner) Run(ctx context.Context, in RunInput, w io.Writer) (string, int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !f.noAuthz {
+		if err := in.Authorize(ctx, f.stores); err != nil {
+			f.refusals++
+			return "", 0, err
+		}
+	}
+	stmt := in.Statement
 	f.stmts = append(f.stmts, stmt)
 	if f.err != nil {
 		return "q", 0, f.err
@@ -54,11 +67,47 @@ func (f *fakeRunner) ran() []string {
 	return append([]string(nil), f.stmts...)
 }
 
+// fakeAuthz allows each access key to read the stores listed for it; a
+// key it does not know does not exist.
+type fakeAuthz struct {
+	mu    sync.Mutex
+	reads map[string][]string // access key ID -> store IDs ("*": all)
+}
+
+func (a *fakeAuthz) AuthorizeRead(_ context.Context, p Principal, stores []lake.StoreInfo) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	allowed, ok := a.reads[p.AccessKeyID]
+	if !ok {
+		return fmt.Errorf("%w: access key %s no longer exists", ErrAccessDenied, p.AccessKeyID)
+	}
+	for _, st := range stores {
+		if !slices.Contains(allowed, "*") && !slices.Contains(allowed, st.ID) {
+			return fmt.Errorf("%w: %s may not read event data store %s", ErrAccessDenied, p.AccessKeyID, st.ID)
+		}
+	}
+	return nil
+}
+
+func (a *fakeAuthz) set(akid string, stores ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if stores == nil {
+		delete(a.reads, akid)
+		return
+	}
+	a.reads[akid] = stores
+}
+
+// admin is the principal the tests write with unless they say otherwise.
+var admin = &Principal{AccessKeyID: "AKIAADMIN", UserName: "admin"}
+
 type env struct {
-	l   *lake.Lake
-	st  *Store
-	clk *clock
-	run *fakeRunner
+	l     *lake.Lake
+	st    *Store
+	clk   *clock
+	run   *fakeRunner
+	authz *fakeAuthz
 }
 
 func newEnv(t *testing.T, start time.Time) *env {
@@ -67,7 +116,9 @@ func newEnv(t *testing.T, start time.Time) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, l.Close()) })
 	clk := &clock{t: start}
-	return &env{l: l, st: NewStore(l, nil, clk.Now), clk: clk, run: &fakeRunner{}}
+	authz := &fakeAuthz{reads: map[string][]string{admin.AccessKeyID: {"*"}}}
+	st := NewStore(l, StoreOptions{Authorize: authz, Now: clk.Now})
+	return &env{l: l, st: st, clk: clk, run: &fakeRunner{}, authz: authz}
 }
 
 func (e *env) scheduler(t *testing.T, opts Options) *Scheduler {
@@ -83,10 +134,10 @@ func (e *env) scheduler(t *testing.T, opts Options) *Scheduler {
 
 func (e *env) report(t *testing.T, r Report) Report {
 	t.Helper()
-	q, err := e.st.CreateQuery(context.Background(), Query{Name: "q-" + r.Name, Statement: "SELECT count(*) FROM s WHERE eventTime >= {{start}} AND eventTime < {{end}}"})
+	q, err := e.st.CreateQuery(context.Background(), admin, Query{Name: "q-" + r.Name, Statement: "SELECT count(*) FROM s WHERE eventTime >= {{start}} AND eventTime < {{end}}"})
 	require.NoError(t, err)
 	r.SavedQueryID, r.Enabled = q.ID, true
-	r, err = e.st.CreateReport(context.Background(), r)
+	r, err = e.st.CreateReport(context.Background(), admin, r)
 	require.NoError(t, err)
 	return r
 }
@@ -113,24 +164,24 @@ func utc(s string) time.Time {
 func TestSavedQueryCRUD(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, utc("2026-11-20T10:00:00Z"))
-	q, err := e.st.CreateQuery(ctx, Query{Name: "Root logins", Description: "d", Statement: "SELECT 1"})
+	q, err := e.st.CreateQuery(ctx, admin, Query{Name: "Root logins", Description: "d", Statement: "SELECT 1"})
 	require.NoError(t, err)
 	require.NotEmpty(t, q.ID)
 
-	_, err = e.st.CreateQuery(ctx, Query{Name: "root LOGINS", Statement: "SELECT 2"})
+	_, err = e.st.CreateQuery(ctx, admin, Query{Name: "root LOGINS", Statement: "SELECT 2"})
 	require.ErrorIs(t, err, lake.ErrInvalidParameter, "names are unique, ignoring case")
-	_, err = e.st.CreateQuery(ctx, Query{Name: "x"})
+	_, err = e.st.CreateQuery(ctx, admin, Query{Name: "x"})
 	require.ErrorIs(t, err, lake.ErrInvalidParameter)
 
 	q.Statement = "SELECT 3"
-	up, err := e.st.UpdateQuery(ctx, q)
+	up, err := e.st.UpdateQuery(ctx, admin, q)
 	require.NoError(t, err)
 	require.Equal(t, "SELECT 3", up.Statement)
 	got, err := e.st.GetQuery(ctx, q.ID)
 	require.NoError(t, err)
 	require.Equal(t, up, got)
 
-	r, err := e.st.CreateReport(ctx, Report{Name: "weekly", SavedQueryID: q.ID, Schedule: "0 9 * * 1", TimeZone: "Europe/Paris"})
+	r, err := e.st.CreateReport(ctx, admin, Report{Name: "weekly", SavedQueryID: q.ID, Schedule: "0 9 * * 1", TimeZone: "Europe/Paris"})
 	require.NoError(t, err)
 	require.Equal(t, "reports/"+r.ID, r.Destination)
 	require.ErrorIs(t, e.st.DeleteQuery(ctx, q.ID), lake.ErrInvalidParameter, "a report still runs it")
@@ -146,7 +197,7 @@ func TestSavedQueryCRUD(t *testing.T) {
 func TestReportValidation(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, utc("2026-11-20T10:00:00Z"))
-	q, err := e.st.CreateQuery(ctx, Query{Name: "q", Statement: "SELECT 1"})
+	q, err := e.st.CreateQuery(ctx, admin, Query{Name: "q", Statement: "SELECT 1"})
 	require.NoError(t, err)
 	for name, r := range map[string]Report{
 		"bad cron":        {Schedule: "61 * * * *"},
@@ -164,7 +215,7 @@ func TestReportValidation(t *testing.T) {
 			if r.SavedQueryID == "" {
 				r.SavedQueryID = q.ID
 			}
-			_, err := e.st.CreateReport(ctx, r)
+			_, err := e.st.CreateReport(ctx, admin, r)
 			require.Error(t, err)
 			require.True(t, errors.Is(err, lake.ErrInvalidParameter) || errors.Is(err, ErrNotFound), err)
 		})
@@ -304,7 +355,7 @@ func TestSchedulerRunFailureAndDisabled(t *testing.T) {
 	r := e.report(t, Report{Name: "hourly", Schedule: "@hourly"})
 	off := e.report(t, Report{Name: "off", Schedule: "@hourly"})
 	off.Enabled = false
-	_, err := e.st.UpdateReport(ctx, off)
+	_, err := e.st.UpdateReport(ctx, admin, off)
 	require.NoError(t, err)
 	e.run.err = errors.New("boom")
 	e.clk.Set(utc("2026-11-20T11:00:05Z"))
@@ -351,7 +402,7 @@ func TestRunNow(t *testing.T) {
 	e := newEnv(t, utc("2026-11-20T10:30:00Z"))
 	r := e.report(t, Report{Name: "weekly", Schedule: "@weekly", Window: Duration(7 * 24 * time.Hour)})
 	s := e.scheduler(t, Options{})
-	run, err := s.RunNow(context.Background(), r.ID)
+	run, err := s.RunNow(context.Background(), r.ID, *admin)
 	require.NoError(t, err)
 	require.Equal(t, RunSuccess, run.Status)
 	require.True(t, run.Manual)

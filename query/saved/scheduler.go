@@ -14,17 +14,38 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/lake"
+	"github.com/auditlake/auditlake/query/jobs"
 )
 
 // Runner runs a statement to completion and writes its result as CSV, a
 // header row first, to w.
 type Runner interface {
-	Run(ctx context.Context, statement string, w io.Writer) (queryID string, rows int64, err error)
+	// Run must call in.Authorize with the stores the statement reads
+	// before it reads any, and stop with its error; a run whose Runner
+	// did not call it is recorded FAILED and writes nothing.
+	Run(ctx context.Context, in RunInput, w io.Writer) (queryID string, rows int64, err error)
 }
+
+// RunInput is one statement for a Runner.
+type RunInput struct {
+	Statement string
+	Authorize func(ctx context.Context, stores []lake.StoreInfo) error
+}
+
+// Signer signs a report's CSV as delivered query results are signed
+// (jobs.Manager.SignFiles): files maps file names to their bytes.
+type Signer interface {
+	SignFiles(completed time.Time, files map[string][]byte) (jobs.SignFile, error)
+}
+
+var _ Signer = (*jobs.Manager)(nil)
 
 // Options configures a Scheduler. Runner is required.
 type Options struct {
-	Runner   Runner
+	Runner Runner
+	// Signer, when set, signs each run's CSV: <fire time>_sign.json is
+	// written beside it. serve always sets it.
+	Signer   Signer
 	Interval time.Duration    // between scheduling steps; 0: DefaultInterval
 	Grace    time.Duration    // 0: DefaultGrace
 	Now      func() time.Time // nil: time.Now
@@ -52,10 +73,13 @@ type Scheduler struct {
 
 // NewScheduler settles the runs a previous process left RUNNING (they end
 // FAILED and are not run again) and returns a Scheduler; Start starts its
-// loop.
+// loop. The Store must have an Authorizer: every run is checked with it.
 func NewScheduler(st *Store, opts Options) (*Scheduler, error) {
 	if st == nil || opts.Runner == nil {
 		return nil, errors.New("new scheduler: nil Store or Runner")
+	}
+	if st.authz == nil {
+		return nil, errors.New("new scheduler: the Store has no Authorizer, and reports run only with their writers' authority")
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
@@ -222,7 +246,7 @@ func (s *Scheduler) RunDue(ctx context.Context) error {
 			}
 		}
 		for _, fire := range run {
-			if err := s.runOne(ctx, r.ID, fire, false); err != nil {
+			if err := s.runOne(ctx, r.ID, fire, nil); err != nil {
 				errs = append(errs, err)
 				break
 			}
@@ -257,12 +281,13 @@ func (s *Scheduler) skip(reportID string, fires []time.Time, dropped int) error 
 }
 
 // RunNow runs a report at once, outside its schedule, with the window
-// ending now, and returns the finished run.
-func (s *Scheduler) RunNow(ctx context.Context, reportID string) (Run, error) {
+// ending now, and returns the finished run. by, who starts it, must be
+// allowed to read the stores too.
+func (s *Scheduler) RunNow(ctx context.Context, reportID string, by Principal) (Run, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fire := s.now()
-	if err := s.runOne(ctx, reportID, fire, true); err != nil {
+	if err := s.runOne(ctx, reportID, fire, &by); err != nil {
 		return Run{}, err
 	}
 	var run Run
@@ -305,26 +330,19 @@ func (s *Scheduler) claim(reportID string, fire time.Time, manual bool) (r Repor
 	return r, q, run, ok, err
 }
 
-// runOne claims, runs and records one fire time of a report.
-func (s *Scheduler) runOne(ctx context.Context, reportID string, fire time.Time, manual bool) error {
-	r, q, run, ok, err := s.claim(reportID, fire, manual)
+// runOne claims, runs and records one fire time of a report. by is set
+// for a manual run: who started it.
+func (s *Scheduler) runOne(ctx context.Context, reportID string, fire time.Time, by *Principal) error {
+	r, q, run, ok, err := s.claim(reportID, fire, by != nil)
 	if err != nil || !ok {
 		return err
 	}
+	run.StartedBy = by
 	log := s.log.With("report", r.ID, "fire_time", fire)
-	var buf bytes.Buffer
-	run.QueryID, run.Rows, err = s.opts.Runner.Run(ctx, Fill(q.Statement, run.WindowStart, run.WindowEnd), &buf)
-	if err == nil {
-		key := r.Destination + "/" + fire.UTC().Format("2006-01-02T15-04-05Z") + ".csv"
-		if manual {
-			key = r.Destination + "/manual-" + fire.UTC().Format("2006-01-02T15-04-05.000Z") + ".csv"
-		}
-		err = s.l.Bucket().WriteAll(context.WithoutCancel(ctx), key, buf.Bytes(), true)
-		run.Location = key
-	}
+	run.QueryID, run.Rows, run.Location, run.SignLocation, err = s.execute(ctx, r, q, run, by)
 	run.Status, run.Ended = RunSuccess, s.now()
 	if err != nil {
-		run.Status, run.Error, run.Location = RunFailed, err.Error(), ""
+		run.Status, run.Error = RunFailed, err.Error()
 		log.Warn("report run failed", "err", err)
 	} else {
 		log.Info("report run succeeded", "rows", run.Rows, "location", run.Location)

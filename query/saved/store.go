@@ -14,26 +14,39 @@ import (
 	"github.com/auditlake/auditlake/lake"
 )
 
-// Analyzer returns the IDs of the event data stores a statement reads, or
-// the statement's error (query.ErrInvalidStatement). The server passes the
-// query engine's Analyze; nil skips the check.
-type Analyzer func(ctx context.Context, statement string) ([]string, error)
+// Analyzer returns the event data stores a statement reads, or the
+// statement's error (query.ErrInvalidStatement). The server passes the
+// query engine's Analyze.
+type Analyzer func(ctx context.Context, statement string) ([]lake.StoreInfo, error)
+
+// StoreOptions configures NewStore.
+type StoreOptions struct {
+	// Analyze checks statements and finds the stores they read; nil skips
+	// the check and leaves Query.Stores empty.
+	Analyze Analyzer
+	// Authorize checks that whoever writes a saved query or report may
+	// read every store its statement reads; the Scheduler requires it to
+	// check each run. nil: writes are not checked (tests and tools).
+	Authorize Authorizer
+	Now       func() time.Time // nil: time.Now
+}
 
 // Store keeps saved queries and reports in a lake's control-plane store.
 // It is safe for concurrent use.
 type Store struct {
 	l       *lake.Lake
 	analyze Analyzer
+	authz   Authorizer
 	now     func() time.Time
 }
 
-// NewStore returns the saved-query store of l. analyze may be nil; now nil
-// is time.Now.
-func NewStore(l *lake.Lake, analyze Analyzer, now func() time.Time) *Store {
+// NewStore returns the saved-query store of l.
+func NewStore(l *lake.Lake, opts StoreOptions) *Store {
+	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{l: l, analyze: analyze, now: func() time.Time { return now().UTC().Truncate(time.Millisecond) }}
+	return &Store{l: l, analyze: opts.Analyze, authz: opts.Authorize, now: func() time.Time { return now().UTC().Truncate(time.Millisecond) }}
 }
 
 func invalid(format string, a ...any) error {
@@ -42,8 +55,9 @@ func invalid(format string, a ...any) error {
 
 func notFound(kind, id string) error { return fmt.Errorf("%w: %s %s", ErrNotFound, kind, id) }
 
-// checkQuery validates q's fields and fills Stores from the statement.
-func (s *Store) checkQuery(ctx context.Context, q *Query) error {
+// checkQuery validates q's fields, checks that by may read the stores the
+// statement reads and fills Stores.
+func (s *Store) checkQuery(ctx context.Context, by *Principal, q *Query) error {
 	q.Name, q.Statement = strings.TrimSpace(q.Name), strings.TrimSpace(q.Statement)
 	switch n := len([]rune(q.Name)); {
 	case n == 0 || n > MaxNameLength:
@@ -53,11 +67,7 @@ func (s *Store) checkQuery(ctx context.Context, q *Query) error {
 	case q.Statement == "" || len([]rune(q.Statement)) > MaxStatementLength:
 		return invalid("QueryStatement must have 1 to %d characters", MaxStatementLength)
 	}
-	if s.analyze == nil {
-		return nil
-	}
-	end := s.now()
-	stores, err := s.analyze(ctx, Fill(q.Statement, end.Add(-24*time.Hour), end))
+	stores, err := s.checkStatement(ctx, by, q.Statement)
 	if err != nil {
 		return err
 	}
@@ -65,14 +75,16 @@ func (s *Store) checkQuery(ctx context.Context, q *Query) error {
 	return nil
 }
 
-// CreateQuery saves a new query and returns it with its ID.
-func (s *Store) CreateQuery(ctx context.Context, q Query) (Query, error) {
-	if err := s.checkQuery(ctx, &q); err != nil {
+// CreateQuery saves a new query, written by by, and returns it with its
+// ID. by must be set when the Store has an Authorizer.
+func (s *Store) CreateQuery(ctx context.Context, by *Principal, q Query) (Query, error) {
+	if err := s.checkQuery(ctx, by, &q); err != nil {
 		return Query{}, err
 	}
 	q.ID = uuid.NewString()
 	q.Created = s.now()
 	q.Updated = q.Created
+	q.CreatedBy, q.UpdatedBy = by, by
 	err := s.l.ControlUpdate(func(c lake.Control) error {
 		if taken, err := nameTaken(c, q.Name, ""); err != nil || taken {
 			return errors.Join(err, takenErr(taken, q.Name))
@@ -106,9 +118,9 @@ func nameTaken(c lake.Control, name, except string) (bool, error) {
 }
 
 // UpdateQuery replaces the name, description and statement of a saved
-// query.
-func (s *Store) UpdateQuery(ctx context.Context, q Query) (Query, error) {
-	if err := s.checkQuery(ctx, &q); err != nil {
+// query; by becomes its UpdatedBy.
+func (s *Store) UpdateQuery(ctx context.Context, by *Principal, q Query) (Query, error) {
+	if err := s.checkQuery(ctx, by, &q); err != nil {
 		return Query{}, err
 	}
 	var out Query
@@ -120,7 +132,7 @@ func (s *Store) UpdateQuery(ctx context.Context, q Query) (Query, error) {
 			return errors.Join(err, takenErr(taken, q.Name))
 		}
 		out.Name, out.Description, out.Statement, out.Stores = q.Name, q.Description, q.Statement, q.Stores
-		out.Updated = s.now()
+		out.Updated, out.UpdatedBy = s.now(), by
 		return c.Put(nsQueries, out.ID, out)
 	})
 	return out, err

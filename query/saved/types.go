@@ -10,6 +10,10 @@ import (
 var (
 	ErrNotFound = errors.New("no such saved query, report or run")
 	ErrClosed   = errors.New("scheduler is closed")
+	// ErrAccessDenied means an access key may not (or may no longer) read
+	// a store a statement reads, or no longer exists; api maps it to
+	// AccessDeniedException.
+	ErrAccessDenied = errors.New("access denied")
 )
 
 // Control-plane namespaces this package owns.
@@ -54,6 +58,27 @@ type Query struct {
 	Stores  []string  `json:"EventDataStores,omitempty"`
 	Created time.Time `json:"CreatedTimestamp"`
 	Updated time.Time `json:"UpdatedTimestamp"`
+	// CreatedBy and UpdatedBy are the access keys that created the query
+	// and last changed it; the Store sets them, never the caller's input.
+	CreatedBy *Principal `json:"CreatedBy,omitempty"`
+	UpdatedBy *Principal `json:"UpdatedBy,omitempty"`
+}
+
+// Principal is the access key a saved query or report was written with.
+// A report's runs have the authority of the principals that wrote it and
+// its saved query, checked again at each run.
+type Principal struct {
+	AccessKeyID string `json:"AccessKeyId"`
+	UserName    string `json:"UserName,omitempty"`
+	ARN         string `json:"Arn,omitempty"`
+}
+
+// String names the principal for error messages: "alice (AKIA...)".
+func (p Principal) String() string {
+	if p.UserName == "" {
+		return p.AccessKeyID
+	}
+	return p.UserName + " (" + p.AccessKeyID + ")"
 }
 
 // CatchUp says what happens to fire times missed while the server was
@@ -97,6 +122,9 @@ type Report struct {
 	LastFire time.Time `json:"LastFireTime"`
 	Created  time.Time `json:"CreatedTimestamp"`
 	Updated  time.Time `json:"UpdatedTimestamp"`
+	// CreatedBy and UpdatedBy are set by the Store, as on Query.
+	CreatedBy *Principal `json:"CreatedBy,omitempty"`
+	UpdatedBy *Principal `json:"UpdatedBy,omitempty"`
 }
 
 // RunStatus is the state of one report run.
@@ -121,14 +149,17 @@ type Run struct {
 	Started     time.Time `json:"StartTime"`
 	Ended       time.Time `json:"EndTime"`
 	Rows        int64     `json:"Rows"`
-	// Location is the object key of the CSV, in the lake's bucket.
-	Location string `json:"Location,omitempty"`
-	Error    string `json:"Error,omitempty"`
+	// Location is the object key of the CSV, in the lake's bucket, and
+	// SignLocation that of its sign file (<fire time>_sign.json beside it).
+	Location     string `json:"Location,omitempty"`
+	SignLocation string `json:"SignFileLocation,omitempty"`
+	Error        string `json:"Error,omitempty"`
 	// Webhook is how telling the webhook went: "", "SENT" or "FAILED".
 	Webhook string `json:"WebhookStatus,omitempty"`
 	// Manual is set for a run started by hand (RunNow) rather than by the
-	// schedule.
-	Manual bool `json:"Manual,omitempty"`
+	// schedule, and StartedBy names who started it.
+	Manual    bool       `json:"Manual,omitempty"`
+	StartedBy *Principal `json:"StartedBy,omitempty"`
 }
 
 // Duration is a time.Duration written as text in JSON ("24h", "168h").
@@ -147,7 +178,7 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return errors.New("a duration is a string such as \"24h\" or \"7d\"")
+		return invalid("want a duration string such as \"24h\" or \"7d\"")
 	}
 	v, err := ParseDuration(s[1 : len(s)-1])
 	if err != nil {
