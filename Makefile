@@ -6,7 +6,7 @@ BIN      := bin/auditlake
 LAKE     ?= ./data
 FUZZTIME ?= 30s
 
-.PHONY: all build demo serve test test-short vet fuzz bench bench-quick clean
+.PHONY: all build demo serve test test-short vet fuzz bench bench-quick bench-100m clean
 
 all: build
 
@@ -38,12 +38,25 @@ fuzz:
 	$(GO) test ./query -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME)
 
 # The benchmark suite on 1M generated events; writes bench/results/.
+# SCALE=10000000 also runs the queries on a 10M-event store.
 bench: build
-	$(GO) run ./bench/cmd/lakebench -events 1000000 -days 30 -out bench/results
+	$(GO) run ./bench/cmd/lakebench -events 1000000 -days 30 -scale "$(SCALE)" -out bench/results
 
-# A small version of the suite, in about a minute.
+# Every section of the suite at a small size, in under two minutes.
 bench-quick: build
-	$(GO) run ./bench/cmd/lakebench -events 100000 -days 7 -reps 3 -out bench/results/quick
+	$(GO) run ./bench/cmd/lakebench -events 20000 -days 2 -reps 1 -scale 40000 -windows 1,2 -put-events 10000 \
+		-clients-for 2s -load-for 4s -flush-age 1s -raw-timeout 10s -out bench/results/quick
+
+# The suite with the queries also on 10M and 100M events: hours, and about
+# 100 GB of scratch space under $TMPDIR/lakebench.
+bench-100m: build
+	$(GO) run ./bench/cmd/lakebench -events 1000000 -days 30 -scale 10000000,100000000 -out bench/results/100m
+
+# A streaming store before and after compaction, against one bulk ingest
+# of the same 100k events; writes bench/results/compaction.md.
+.PHONY: bench-compaction
+bench-compaction: build
+	$(GO) run ./bench/cmd/compactbench -events 100000 -days 7 -out bench/results/compaction.md
 
 clean:
 	rm -rf bin

@@ -47,10 +47,15 @@ const recordType = "STRUCT(eventVersion VARCHAR, " +
 	"sessionCredentialFromConsole VARCHAR)"
 
 // rawRowsSQL is a relation of one row per CloudTrail record of the trail
-// files, with the record's fields as columns.
-func rawRowsSQL(trail string) string {
-	return fmt.Sprintf("SELECT unnest(r) FROM (SELECT unnest(Records) AS r FROM read_json(%s, maximum_object_size=%d, columns={'Records': '%s[]'}))",
-		quote(trailGlob(trail)), maxObjectSize, recordType)
+// files, with the record's fields as columns, and with withJSON the record
+// as JSON text in eventJson.
+func rawRowsSQL(trail string, withJSON bool) string {
+	cols := "unnest(r)"
+	if withJSON {
+		cols += ", to_json(r) AS eventJson"
+	}
+	return fmt.Sprintf("SELECT %s FROM (SELECT unnest(Records) AS r FROM read_json(%s, maximum_object_size=%d, columns={'Records': '%s[]'}))",
+		cols, quote(trailGlob(trail)), maxObjectSize, recordType)
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -85,7 +90,7 @@ func runChild(ctx context.Context) error {
 	if _, err := db.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet)", rawRowsSQL(src), quote(dst)))
+	res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet)", rawRowsSQL(src, false), quote(dst)))
 	if err != nil {
 		return err
 	}
@@ -141,32 +146,6 @@ func timeDuck(ctx context.Context, db *sql.DB, q string) (time.Duration, int, er
 		return 0, 0, err
 	}
 	return time.Since(start), n, nil
-}
-
-// query is one typical audit query, written once with {T} for the table.
-type query struct {
-	ID, Name, SQL string
-}
-
-func (q query) on(table string) string { return strings.ReplaceAll(q.SQL, "{T}", table) }
-
-// auditQueries returns the five audit queries. day is the start of the
-// one-day window; arn is the principal whose activity the last one lists.
-func auditQueries(day time.Time, arn string) []query {
-	const ts = "2006-01-02 15:04:05"
-	return []query{
-		{"Q1", "counts by eventName",
-			"SELECT eventName, COUNT(*) AS n FROM {T} GROUP BY eventName ORDER BY n DESC, eventName"},
-		{"Q2", "counts by principal (userIdentity.arn)",
-			"SELECT userIdentity.arn AS principal, COUNT(*) AS n FROM {T} GROUP BY userIdentity.arn ORDER BY n DESC, principal"},
-		{"Q3", "errors by errorCode",
-			"SELECT errorCode, COUNT(*) AS n FROM {T} WHERE errorCode IS NOT NULL GROUP BY errorCode ORDER BY n DESC, errorCode"},
-		{"Q4", "one day's window by eventName",
-			fmt.Sprintf("SELECT eventName, COUNT(*) AS n FROM {T} WHERE eventTime >= '%s' AND eventTime < '%s' GROUP BY eventName ORDER BY n DESC, eventName",
-				day.Format(ts), day.AddDate(0, 0, 1).Format(ts))},
-		{"Q5", "one principal's activity, by time",
-			fmt.Sprintf("SELECT eventTime, eventName, sourceIPAddress FROM {T} WHERE userIdentity.arn = %s ORDER BY eventTime", quote(arn))},
-	}
 }
 
 // coverage lists, by eventCategory, eventSource and the first resource

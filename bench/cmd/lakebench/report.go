@@ -1,61 +1,67 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
 )
 
-type queryResult struct {
-	q                           query
-	lake, duck, raw             time.Duration
-	duckCold                    time.Duration // a new DuckDB database for the run
-	lakeRSS                     int64
-	lakeRows, duckRows, rawRows int
-	rawTimedOut                 bool
-	rawErr                      string
-}
-
 // report collects every measurement of one run.
 type report struct {
 	cfg     config
 	machine machine
 	gen     bench.GenerateStats
+	trail   string
+	took    time.Duration
 
-	ingestWall, ingestCPU   []time.Duration
-	ingestRSS               []int64
-	ingested, refused       int
-	ingestSummary           string
-	convertWall, convertCPU []time.Duration
-	convertRSS              []int64
-	convertRows             int
-	duckParquet             string
+	ingests           []ingestRun // auditlake's ways in
+	convert           ingestRun   // DuckDB's conversion, the baseline
+	ingested, refused int
+	ingestSummary     string
+	duckParquet       string
 
+	queryLake            *queryLake
 	lakeBytes, duckBytes int64
 	lakeFiles            int
 	lakeRows             int64
 	coverage             []string // events missing from the lake, by kind
 
-	start     time.Duration
-	startSQL  string
-	duckStart time.Duration // a new DuckDB database answering SELECT 1
+	day, week time.Time
+	base      baselines
 	queries   []query
 	results   []queryResult
+	windows   []windowResult
+	stores    []storesResult
+	clients   []clientsResult
+	scale     []scaleResult
+	load      *loadResult
+	profiles  []profile
+
+	notes, warnings []string
 }
 
-// row is one line of report.csv and of the table in report.md.
+// row is one figure beside its baseline: a line of report.csv and of a
+// table in report.md.
 type row struct {
-	figure, lake, base, ratio, goal, met string
+	section, figure, lake, base, ratio, goal, met string
 }
 
-func ms(d time.Duration) string   { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/1e6)
+}
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 func mib(b int64) string          { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+func ratio(a, b float64) string {
+	if b == 0 || a == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
 func yes(ok bool) string {
 	if ok {
 		return "yes"
@@ -63,139 +69,258 @@ func yes(ok bool) string {
 	return "NO"
 }
 
-func (r *report) rows() []row {
+// perCore is a rate per second of CPU time: what one fully used core does.
+func perCore(x float64, cpu time.Duration) float64 {
+	if cpu <= 0 {
+		return 0
+	}
+	return x / cpu.Seconds()
+}
+
+func (r *report) ingestRows() []row {
 	var rows []row
-	iw, cw := median(r.ingestWall), median(r.convertWall)
-	eps := func(d time.Duration, n int) string { return fmt.Sprintf("%.0f events/s", float64(n)/d.Seconds()) }
-	rows = append(rows,
-		row{"ingest wall time (vs DuckDB read_json -> COPY parquet)", secs(iw), secs(cw), fmt.Sprintf("%.2fx", iw.Seconds()/cw.Seconds()), "-", "-"},
-		row{"ingest throughput", eps(iw, r.ingested), eps(cw, r.convertRows), fmt.Sprintf("%.2fx", (float64(r.ingested)/iw.Seconds())/(float64(r.convertRows)/cw.Seconds())), "-", "-"},
-		row{"ingest CPU time (user+sys)", secs(median(r.ingestCPU)), secs(median(r.convertCPU)), fmt.Sprintf("%.2fx", median(r.ingestCPU).Seconds()/median(r.convertCPU).Seconds()), "-", "-"},
-		row{"ingest peak RSS", mib(medianInt(r.ingestRSS)), mib(medianInt(r.convertRSS)), fmt.Sprintf("%.2fx", float64(medianInt(r.ingestRSS))/float64(medianInt(r.convertRSS))), "-", "-"},
-	)
-	lakePer := float64(r.lakeBytes) / float64(r.lakeRows)
-	inPer := float64(r.gen.Bytes) / float64(r.gen.Events)
-	duckPer := float64(r.duckBytes) / float64(r.convertRows)
-	rows = append(rows,
-		row{"storage bytes/event (vs .json.gz input)", fmt.Sprintf("%.1f B", lakePer), fmt.Sprintf("%.1f B", inPer), fmt.Sprintf("%.2fx", lakePer/inPer), "<= 0.6x", yes(lakePer/inPer <= 0.6)},
-		row{"storage bytes/event (vs DuckDB default Parquet)", fmt.Sprintf("%.1f B", lakePer), fmt.Sprintf("%.1f B", duckPer), fmt.Sprintf("%.2fx", lakePer/duckPer), "-", "-"},
-		row{"query process start (" + r.startSQL + ")", ms(r.start), "-", "-", "-", "-"},
-	)
-	rows = append(rows, row{"DuckDB new in-memory database (SELECT 1)", "-", ms(r.duckStart), "-", "-", "-"})
-	for _, q := range r.results {
-		net := q.lake - r.start
-		coldNet := q.duckCold - r.duckStart
-		ratio := float64(net) / float64(coldNet)
-		rows = append(rows, row{
-			fmt.Sprintf("%s %s (vs DuckDB on lake Parquet in a new database; ratio = (auditlake - start) / (DuckDB - its start))", q.q.ID, q.q.Name),
-			ms(q.lake), ms(q.duckCold), fmt.Sprintf("%.2fx", ratio), "<= 1.3x", yes(ratio <= 1.3)})
-		rows = append(rows, row{
-			fmt.Sprintf("%s vs DuckDB on lake Parquet, warm in-process database (ratio = (auditlake - start) / DuckDB)", q.q.ID),
-			ms(q.lake), ms(q.duck), fmt.Sprintf("%.2fx", float64(net)/float64(q.duck)), "-", "-"})
-		raw, lb := ms(q.raw), ""
-		if q.rawTimedOut {
-			raw, lb = ">= "+raw, ">= "
-		}
-		if q.rawErr != "" {
-			rows = append(rows, row{fmt.Sprintf("%s vs DuckDB on raw .json.gz", q.q.ID), ms(q.lake), "error", "-", ">= 100x", "-"})
-			continue
-		}
-		speed := float64(q.raw) / float64(q.lake)
-		rows = append(rows, row{fmt.Sprintf("%s vs DuckDB on raw .json.gz (speed-up)", q.q.ID),
-			ms(q.lake), raw, fmt.Sprintf("%s%.0fx", lb, speed), ">= 100x", yes(speed >= 100)})
+	cv := r.convert
+	cvRate := float64(cv.events) / cv.medWall().Seconds()
+	for _, in := range r.ingests {
+		w, cpu := in.medWall(), in.medCPU()
+		rate := float64(in.events) / w.Seconds()
+		rss := medianInt(in.rss)
+		rows = append(rows,
+			row{"ingest", in.name + ": events/s (vs DuckDB's conversion)", fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.0f", cvRate), ratio(rate, cvRate), ">= 1x (stretch 2x)", goalMet(cv.events > 0, rate >= cvRate)},
+			row{"ingest", in.name + ": events/s per core (events / CPU s)", fmt.Sprintf("%.0f", perCore(float64(in.events), cpu)), fmt.Sprintf("%.0f", perCore(float64(cv.events), cv.medCPU())),
+				ratio(perCore(float64(in.events), cpu), perCore(float64(cv.events), cv.medCPU())), "-", "-"},
+			row{"ingest", in.name + ": MB/s of input, per core", fmt.Sprintf("%.1f", perCore(float64(in.inBytes)/1e6, cpu)), fmt.Sprintf("%.1f", perCore(float64(cv.inBytes)/1e6, cv.medCPU())), "-", "-", "-"},
+			row{"ingest", in.name + ": peak RSS", mib(rss), mib(medianInt(cv.rss)), ratio(float64(rss), float64(medianInt(cv.rss))), "< 1 GiB", yes(rss < 1<<30)},
+		)
 	}
 	return rows
 }
 
-// warnings lists what makes the numbers suspect.
-func (r *report) warnings() []string {
-	var w []string
-	if r.ingested != r.gen.Events {
+// goalMet is yes/NO when the baseline was measured, else "-".
+func goalMet(measured, ok bool) string {
+	if !measured {
+		return "-"
+	}
+	return yes(ok)
+}
+
+func (r *report) storageRows() []row {
+	if r.lakeRows == 0 {
+		return nil
+	}
+	lakePer := float64(r.lakeBytes) / float64(r.lakeRows)
+	inPer := float64(r.gen.Bytes) / float64(r.gen.Events)
+	rows := []row{{"storage", "bytes/event (vs .json.gz input)", fmt.Sprintf("%.1f B", lakePer), fmt.Sprintf("%.1f B", inPer), ratio(lakePer, inPer), "<= 0.6x", yes(lakePer/inPer <= 0.6)}}
+	if r.duckBytes > 0 {
+		duckPer := float64(r.duckBytes) / float64(r.convert.events)
+		rows = append(rows, row{"storage", "bytes/event (vs DuckDB default Parquet)", fmt.Sprintf("%.1f B", lakePer), fmt.Sprintf("%.1f B", duckPer), ratio(lakePer, duckPer), "-", "-"})
+	}
+	return rows
+}
+
+// queryRatios are a query's figures against their goals: auditlake query
+// minus its process start against DuckDB in a new database minus its
+// start; the API minus one round trip against DuckDB in a new database
+// (the server opens one per query too); the Postgres port minus its
+// SELECT 1 against the same; DuckDB on the raw files against auditlake
+// query.
+func (r *report) queryRatios(q queryResult) (cli, api, pg, speedup float64) {
+	b := r.base
+	coldNet := float64(q.duckCold - b.duckStart)
+	if q.cli > 0 && coldNet > 0 {
+		cli = float64(q.cli-b.start) / coldNet
+	}
+	if q.api > 0 && q.duckCold > 0 {
+		api = float64(q.api-b.apiRTT) / float64(q.duckCold)
+	}
+	if q.pg > 0 && q.duckCold > 0 {
+		pg = float64(q.pg-b.pgRTT) / float64(q.duckCold)
+	}
+	if q.raw > 0 && q.cli > 0 && q.rawErr == "" {
+		speedup = float64(q.raw) / float64(q.cli)
+	}
+	return cli, api, pg, speedup
+}
+
+func (r *report) queryRows() []row {
+	var rows []row
+	b := r.base
+	if b.start > 0 {
+		rows = append(rows, row{"queries", "auditlake query process start (" + b.startSQL + ")", ms(b.start), ms(b.duckStart), "-", "-", "-"})
+	}
+	if b.apiRTT > 0 {
+		rows = append(rows, row{"queries", "API round trip (ListEventDataStores)", ms(b.apiRTT), "-", "-", "-", "-"})
+	}
+	if b.pgRTT > 0 {
+		rows = append(rows, row{"queries", "Postgres round trip (SELECT 1)", ms(b.pgRTT), "-", "-", "-", "-"})
+	}
+	for _, q := range r.results {
+		cli, api, pg, speedup := r.queryRatios(q)
+		name := q.q.ID + " " + q.q.Name
+		if q.cli > 0 {
+			rows = append(rows, row{"queries", name + ": auditlake query vs DuckDB in a new database, net of starts", ms(q.cli), ms(q.duckCold), fmt.Sprintf("%.2fx", cli), "<= 1.3x", yes(cli <= 1.3)})
+		}
+		if q.api > 0 {
+			rows = append(rows, row{"queries", name + ": API (StartQuery to last page) vs DuckDB in a new database, net of one round trip", ms(q.api), ms(q.duckCold), fmt.Sprintf("%.2fx", api), "<= 1.5x", yes(api <= 1.5)})
+		}
+		if q.pg > 0 {
+			rows = append(rows, row{"queries", name + ": Postgres port vs DuckDB in a new database, net of SELECT 1", ms(q.pg), ms(q.duckCold), fmt.Sprintf("%.2fx", pg), "-", "-"})
+		}
+		if q.cli > 0 {
+			rows = append(rows, row{"queries", name + ": auditlake query vs warm in-process DuckDB, net of start", ms(q.cli), ms(q.duck), ratio(float64(q.cli-b.start), float64(q.duck)), "-", "-"})
+		}
+		switch {
+		case q.raw == 0 || q.cli == 0:
+		case q.rawErr != "":
+			rows = append(rows, row{"queries", name + ": speed-up over DuckDB on raw .json.gz", ms(q.cli), "error", "-", ">= 100x", "-"})
+		case q.rawTimedOut:
+			rows = append(rows, row{"queries", name + ": speed-up over DuckDB on raw .json.gz", ms(q.cli), ">= " + ms(q.raw), fmt.Sprintf(">= %.0fx", speedup), ">= 100x", yes(speedup >= 100)})
+		default:
+			rows = append(rows, row{"queries", name + ": speed-up over DuckDB on raw .json.gz", ms(q.cli), ms(q.raw), fmt.Sprintf("%.0fx", speedup), ">= 100x", yes(speedup >= 100)})
+		}
+	}
+	return rows
+}
+
+func (r *report) scaleRows() []row {
+	var rows []row
+	for _, w := range r.windows {
+		rows = append(rows, row{"scale", fmt.Sprintf("Q4 over a window of %d day(s) (%d events), API vs DuckDB in a new database", w.days, w.events), ms(w.api), ms(w.duck), ratio(float64(w.api), float64(w.duck)), "-", "-"})
+	}
+	for _, s := range r.stores {
+		rows = append(rows, row{"scale", fmt.Sprintf("Q4 one day over %d store(s) (%d events), API vs DuckDB in a new database", s.k, s.events), ms(s.api), ms(s.duck), ratio(float64(s.api), float64(s.duck)), "-", "-"})
+	}
+	for _, cr := range r.clients {
+		rows = append(rows,
+			row{"scale", fmt.Sprintf("%d concurrent clients, Q4: queries/s, API vs DuckDB (new database per query)", cr.n), fmt.Sprintf("%.1f", cr.api.perSecond()), fmt.Sprintf("%.1f", cr.duck.perSecond()), ratio(cr.api.perSecond(), cr.duck.perSecond()), "-", "-"},
+			row{"scale", fmt.Sprintf("%d concurrent clients, Q4: p50 latency", cr.n), ms(cr.api.p50), ms(cr.duck.p50), ratio(float64(cr.api.p50), float64(cr.duck.p50)), "-", "-"},
+			row{"scale", fmt.Sprintf("%d concurrent clients, Q4: p95 latency", cr.n), ms(cr.api.p95), ms(cr.duck.p95), ratio(float64(cr.api.p95), float64(cr.duck.p95)), "-", "-"},
+			row{"scale", fmt.Sprintf("%d concurrent clients, Q4: errors", cr.n), fmt.Sprint(cr.apiErrors), "-", "-", "0", yes(cr.apiErrors == 0)},
+			row{"scale", fmt.Sprintf("%d concurrent clients, Q4: StartQuery refused over the 10-query quota (retried; in the latency)", cr.n), fmt.Sprint(cr.refused), "-", "-", "-", "-"},
+		)
+	}
+	if len(r.scale) > 0 {
+		main := r.result("Q4")
+		for _, s := range r.scale {
+			q := scaleResultOf(s, "Q4")
+			if main.cli == 0 || q.cli == 0 {
+				continue
+			}
+			x := float64(q.cli) / float64(main.cli)
+			rows = append(rows, row{"scale", fmt.Sprintf("Q4 one day, auditlake query at %d events vs at %d", s.events, r.cfg.events), ms(q.cli), ms(main.cli), fmt.Sprintf("%.2fx", x), "<= 1.5x", yes(x <= 1.5)})
+			dx := float64(q.duckCold) / float64(main.duckCold)
+			rows = append(rows, row{"scale", fmt.Sprintf("Q4 one day, DuckDB in a new database at %d events vs at %d", s.events, r.cfg.events), ms(q.duckCold), ms(main.duckCold), fmt.Sprintf("%.2fx", dx), "-", "-"})
+		}
+	}
+	return rows
+}
+
+func (r *report) loadRows() []row {
+	l := r.load
+	if l == nil {
+		return nil
+	}
+	return []row{
+		{"load", fmt.Sprintf("PutAuditEvents acknowledged at %d events/s target", l.rate), fmt.Sprintf("%d events (%.0f/s)", l.putEvents, float64(l.putEvents)/l.put.span.Seconds()), "-", "-", "-", "-"},
+		{"load", "PutAuditEvents errors (calls and events refused)", fmt.Sprint(l.putFailed), "-", "-", "0", yes(l.putFailed == 0)},
+		{"load", fmt.Sprintf("ingest lag p50, ack to queryable (flush age %v)", l.flushAge), ms(l.lag.p50), "-", "-", "-", "-"},
+		{"load", "ingest lag p95 / max", ms(l.lag.p95) + " / " + ms(l.lagMax), "-", "-", "-", "-"},
+		{"load", "marker events seen in queries", fmt.Sprintf("%d of %d", l.markersSeen, l.markers), "-", "-", "all", yes(l.markers > 0 && l.markersSeen == l.markers)},
+		{"load", fmt.Sprintf("%d clients' query latency p50 (vs the same clients without ingest)", l.clients), ms(l.query.p50), ms(l.base.p50), ratio(float64(l.query.p50), float64(l.base.p50)), "-", "-"},
+		{"load", "query latency p95", ms(l.query.p95), ms(l.base.p95), ratio(float64(l.query.p95), float64(l.base.p95)), "-", "-"},
+		{"load", "query latency p99", ms(l.query.p99), ms(l.base.p99), ratio(float64(l.query.p99), float64(l.base.p99)), "-", "-"},
+		{"load", "queries/s", fmt.Sprintf("%.1f", l.query.perSecond()), fmt.Sprintf("%.1f", l.base.perSecond()), ratio(l.query.perSecond(), l.base.perSecond()), "-", "-"},
+		{"load", "query errors", fmt.Sprint(l.queryErrors), fmt.Sprint(l.baseError), "-", "0", yes(l.queryErrors == 0 && l.baseError == 0)},
+	}
+}
+
+func (r *report) rows() []row {
+	var rows []row
+	rows = append(rows, r.ingestRows()...)
+	rows = append(rows, r.storageRows()...)
+	rows = append(rows, r.queryRows()...)
+	rows = append(rows, r.scaleRows()...)
+	rows = append(rows, r.loadRows()...)
+	return rows
+}
+
+func (r *report) result(id string) queryResult {
+	for _, q := range r.results {
+		if q.q.ID == id {
+			return q
+		}
+	}
+	return queryResult{}
+}
+
+func scaleResultOf(s scaleResult, id string) queryResult {
+	for _, q := range s.results {
+		if q.q.ID == id {
+			return q
+		}
+	}
+	return queryResult{}
+}
+
+// checks lists what makes the numbers suspect.
+func (r *report) checks() []string {
+	w := append([]string(nil), r.warnings...)
+	if r.ingested > 0 && r.ingested != r.gen.Events {
 		w = append(w, fmt.Sprintf("auditlake ingested %d events of %d generated (%d missing; %d records refused): the selectors or the decoder drop events", r.ingested, r.gen.Events, r.gen.Events-r.ingested, r.refused))
 	}
 	if len(r.coverage) > 0 {
 		w = append(w, "events in DuckDB's conversion but not in the lake (eventCategory eventSource resources[1].type: count): "+strings.Join(r.coverage, "; "))
 	}
-	if int64(r.ingested) != r.lakeRows {
-		w = append(w, fmt.Sprintf("ingest reported %d events but the lake's segments hold %d rows", r.ingested, r.lakeRows))
+	if r.queryLake != nil && int64(r.queryLake.benchEvents) != r.lakeRows {
+		w = append(w, fmt.Sprintf("the bench store answers COUNT(*) = %d but its segments hold %d rows", r.queryLake.benchEvents, r.lakeRows))
 	}
-	if r.convertRows != r.gen.Events {
-		w = append(w, fmt.Sprintf("DuckDB converted %d rows of %d generated events", r.convertRows, r.gen.Events))
+	if r.convert.events > 0 && r.convert.events != r.gen.Events {
+		w = append(w, fmt.Sprintf("DuckDB converted %d rows of %d generated events", r.convert.events, r.gen.Events))
+	}
+	for _, in := range r.ingests {
+		if r.ingested > 0 && in.events != r.ingested && !strings.HasPrefix(in.name, "PutAuditEvents") {
+			w = append(w, fmt.Sprintf("%s stored %d events, auditlake ingest %d", in.name, in.events, r.ingested))
+		}
 	}
 	for _, q := range r.results {
-		if q.lakeRows != q.duckRows {
-			w = append(w, fmt.Sprintf("%s: auditlake returned %d rows, DuckDB on the same Parquet %d", q.q.ID, q.lakeRows, q.duckRows))
+		for _, p := range []struct {
+			path string
+			ran  bool
+			n    int
+		}{{"auditlake query", q.cli > 0, q.cliRows}, {"the API", q.api > 0, q.apiRows}, {"the Postgres port", q.pg > 0, q.pgRows}} {
+			if p.ran && p.n != q.duckRows {
+				w = append(w, fmt.Sprintf("%s: %s returned %d rows, DuckDB on the same Parquet %d", q.q.ID, p.path, p.n, q.duckRows))
+			}
 		}
-		if !q.rawTimedOut && q.rawErr == "" && q.rawRows != q.duckRows && r.ingested == r.gen.Events {
+		if q.raw > 0 && !q.rawTimedOut && q.rawErr == "" && q.rawRows != q.duckRows && r.ingested == r.gen.Events {
 			w = append(w, fmt.Sprintf("%s: DuckDB on raw JSON returned %d rows, on the lake Parquet %d", q.q.ID, q.rawRows, q.duckRows))
 		}
 		if q.rawErr != "" {
 			w = append(w, fmt.Sprintf("%s on raw JSON failed: %s", q.q.ID, tail(q.rawErr, 300)))
 		}
 	}
+	for _, s := range r.scale {
+		for _, q := range s.results {
+			if q.cliRows != q.duckRows {
+				w = append(w, fmt.Sprintf("%d events, %s: auditlake query returned %d rows, DuckDB %d", s.events, q.q.ID, q.cliRows, q.duckRows))
+			}
+		}
+	}
+	for _, cr := range r.clients {
+		if cr.apiErrors > 0 {
+			w = append(w, fmt.Sprintf("%d clients: %d of %d API queries failed: %s", cr.n, cr.apiErrors, cr.apiRuns, tail(cr.firstErr, 300)))
+		}
+	}
+	if l := r.load; l != nil {
+		if l.putFailed > 0 {
+			w = append(w, fmt.Sprintf("under load %d events were refused: %s", l.putFailed, tail(l.putErr, 300)))
+		}
+		if l.queryErrors+l.baseError > 0 {
+			w = append(w, fmt.Sprintf("under load %d queries failed (%d without load): %s", l.queryErrors, l.baseError, tail(l.queryErr, 300)))
+		}
+		if l.markersSeen < l.markers {
+			w = append(w, fmt.Sprintf("under load %d of %d marker events never became queryable", l.markers-l.markersSeen, l.markers))
+		}
+	}
 	return w
-}
-
-func (r *report) write() error {
-	rows := r.rows()
-	f, err := os.Create(filepath.Join(r.cfg.out, "report.csv"))
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
-	cw.Write([]string{"figure", "auditlake", "baseline", "ratio", "goal", "met"})
-	for _, x := range rows {
-		cw.Write([]string{x.figure, x.lake, x.base, x.ratio, x.goal, x.met})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-
-	var b strings.Builder
-	c := r.cfg
-	fmt.Fprintf(&b, "# lakebench report\n\n")
-	fmt.Fprintf(&b, "Run %s: %d events over %d days ending %s (seed %d), median of %d repetitions.\n\n",
-		time.Now().UTC().Format(time.RFC3339), c.events, c.days, c.end.Format(time.DateOnly), c.seed, c.reps)
-	fmt.Fprintf(&b, "- Machine: %s\n- auditlake commit: %s\n", r.machine, r.machine.Commit)
-	fmt.Fprintf(&b, "- Input: %d events in %d .json.gz trail files, %d bytes\n", r.gen.Events, r.gen.Files, r.gen.Bytes)
-	fmt.Fprintf(&b, "- Lake: %d rows in %d Parquet segments, %d bytes; DuckDB Parquet: %d rows, %d bytes\n", r.lakeRows, r.lakeFiles, r.lakeBytes, r.convertRows, r.duckBytes)
-	fmt.Fprintf(&b, "- auditlake ingest said: `%s`\n", r.ingestSummary)
-	fmt.Fprintf(&b, "- Query process start measured with `auditlake query %q`\n\n", r.startSQL)
-	if w := r.warnings(); len(w) > 0 {
-		b.WriteString("## Warnings\n\n")
-		for _, s := range w {
-			fmt.Fprintf(&b, "- WARNING: %s\n", s)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("## Figures\n\n| figure | auditlake | baseline | ratio | goal | met |\n|---|---|---|---|---|---|\n")
-	for _, x := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.figure, x.lake, x.base, x.ratio, x.goal, x.met)
-	}
-	b.WriteString("\n## Queries\n\nWritten with `{T}` for the store (its UUID for auditlake, `read_parquet(...)` of its segments or the unnested `read_json(...)` of the trail files for DuckDB).\n\n")
-	b.WriteString("| query | SQL | rows (auditlake / DuckDB Parquet / DuckDB raw) | auditlake peak RSS (upper bound: Linux charges a child the harness RSS at fork) |\n|---|---|---|---|\n")
-	for _, q := range r.results {
-		raw := fmt.Sprint(q.rawRows)
-		if q.rawTimedOut {
-			raw = "timeout"
-		} else if q.rawErr != "" {
-			raw = "error"
-		}
-		fmt.Fprintf(&b, "| %s | `%s` | %d / %d / %s | %s |\n", q.q.ID, q.q.SQL, q.lakeRows, q.duckRows, raw, mib(q.lakeRSS))
-	}
-	b.WriteString("\nRepetitions (wall): ingest")
-	for _, d := range r.ingestWall {
-		fmt.Fprintf(&b, " %s", secs(d))
-	}
-	b.WriteString("; DuckDB convert")
-	for _, d := range r.convertWall {
-		fmt.Fprintf(&b, " %s", secs(d))
-	}
-	b.WriteString(".\n")
-	return os.WriteFile(filepath.Join(r.cfg.out, "report.md"), []byte(b.String()), 0o644)
 }
