@@ -214,14 +214,13 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if n := len(splitStatements(m.Query)); n > 1 {
 		return &pgError{code: "42601", msg: "cannot insert multiple commands into a prepared statement"}
 	}
-	n := maxParam(m.Query)
-	oids := make([]uint32, max(n, len(m.ParameterOIDs)))
-	for i := range oids {
-		oids[i] = oidText
-		if i < len(m.ParameterOIDs) && m.ParameterOIDs[i] != 0 {
-			oids[i] = m.ParameterOIDs[i]
-		}
-	}
+	// Parameter types are not inferred: one the client leaves unspecified
+	// is described as unspecified (0), not text, so that drivers encode
+	// their values in their own text form (pgx cannot encode an integer or
+	// a time as text); it is bound as a string literal, which the engine
+	// casts where it is compared.
+	oids := make([]uint32, max(maxParam(m.Query), len(m.ParameterOIDs)))
+	copy(oids, m.ParameterOIDs)
 	c.stmts[m.Name] = &prepared{sql: m.Query, paramOIDs: oids}
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil

@@ -91,7 +91,7 @@ func (c *conn) copyOut(p *portal) error {
 	c.be.Send(&pgproto3.CopyOutResponse{OverallFormat: 0, ColumnFormatCodes: formats})
 	c.setRunning(p.cancel)
 	defer c.setRunning(nil)
-	var line []byte
+	var line, field []byte
 	if opts.header {
 		for i, col := range res.cols {
 			if i > 0 {
@@ -115,7 +115,8 @@ func (c *conn) copyOut(p *portal) error {
 				}
 				continue
 			}
-			line = appendCopyField(line, appendText(nil, v, res.cols[i].oid), opts)
+			field = appendText(field[:0], v, res.cols[i].oid)
+			line = appendCopyField(line, field, opts)
 		}
 		line = append(line, '\n')
 		c.be.Send(&pgproto3.CopyData{Data: line})
@@ -139,11 +140,24 @@ func (c *conn) copyOut(p *portal) error {
 // escapes) or CSV (quoted when it must be).
 func appendCopyField(b, v []byte, opts *copyOptions) []byte {
 	if opts.csv {
-		s := string(v)
-		if s == "" || strings.ContainsAny(s, "\"\r\n"+string(opts.delimiter)) {
-			return append(b, `"`+strings.ReplaceAll(s, `"`, `""`)+`"`...)
+		quote := len(v) == 0 // "" is the empty string, nothing is NULL
+		for _, ch := range v {
+			if ch == '"' || ch == '\r' || ch == '\n' || ch == opts.delimiter {
+				quote = true
+				break
+			}
 		}
-		return append(b, v...)
+		if !quote {
+			return append(b, v...)
+		}
+		b = append(b, '"')
+		for _, ch := range v {
+			if ch == '"' {
+				b = append(b, '"')
+			}
+			b = append(b, ch)
+		}
+		return append(b, '"')
 	}
 	for _, ch := range v {
 		switch ch {

@@ -73,7 +73,7 @@ func sqlResult(rows *sql.Rows) (*result, error) {
 	vals := make([]any, len(types))
 	ptrs := make([]any, len(types))
 	for i, t := range types {
-		cols[i] = column{name: t.Name(), oid: pgType(t.DatabaseTypeName(), true)}
+		cols[i] = column{name: pgColumnName(t.Name()), oid: pgType(t.DatabaseTypeName(), true)}
 		ptrs[i] = &vals[i]
 	}
 	var scanErr error
@@ -94,6 +94,20 @@ func sqlResult(rows *sql.Rows) (*result, error) {
 		return rows.Err()
 	}
 	return &result{cols: cols, tag: "SELECT", next: next, values: func() []any { return vals }, err: errFn, closeFn: rows.Close}, nil
+}
+
+// callColumnRE matches the name DuckDB gives an unaliased function call
+// of the catalog, such as pgc."version"().
+var callColumnRE = regexp.MustCompile(`^(?:(?:pgc|pgi|main)\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?\(.*\)$`)
+
+// pgColumnName names a catalog result column as PostgreSQL does: an
+// unaliased function call after the function (version, not
+// pgc."version"()).
+func pgColumnName(name string) string {
+	if m := callColumnRE.FindStringSubmatch(name); m != nil {
+		return m[1]
+	}
+	return name
 }
 
 // open starts the portal's statement if it has not started yet.
@@ -329,9 +343,7 @@ func (c *conn) run(p *portal, max int64, simple bool) error {
 	}
 	c.setRunning(p.cancel)
 	defer c.setRunning(nil)
-	m := pgtype.NewMap()
-	vals := make([][]byte, len(res.cols))
-	var buf []byte
+	enc := newRowEncoder(len(res.cols))
 	pending := 0
 	for sent := int64(0); max <= 0 || sent < max; sent++ {
 		if !res.next() {
@@ -345,13 +357,12 @@ func (c *conn) run(p *portal, max int64, simple bool) error {
 			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 			return p.close()
 		}
-		var err error
-		if buf, err = encodeRow(m, buf[:0], vals, res.values(), res.cols, p.formats); err != nil {
+		if err := enc.encode(res.values(), res.cols, p.formats); err != nil {
 			return err
 		}
-		c.be.Send(&pgproto3.DataRow{Values: vals})
+		c.be.Send(&pgproto3.DataRow{Values: enc.vals})
 		p.rows++
-		if pending += len(buf) + 8*len(vals); pending >= flushBytes {
+		if pending += len(enc.buf) + 4*len(enc.vals); pending >= flushBytes {
 			pending = 0
 			if err := c.be.Flush(); err != nil {
 				return err
@@ -362,32 +373,48 @@ func (c *conn) run(p *portal, max int64, simple bool) error {
 	return nil
 }
 
-// encodeRow encodes one row into buf and points vals into it.
-func encodeRow(m *pgtype.Map, buf []byte, vals [][]byte, row []any, cols []column, formats []int16) ([]byte, error) {
-	ends := make([]int, len(row))
+// rowEncoder encodes rows for DataRow messages, reusing its buffers from
+// row to row: vals points into buf and is valid until the next encode.
+type rowEncoder struct {
+	m    *pgtype.Map
+	buf  []byte
+	ends []int
+	vals [][]byte
+}
+
+func newRowEncoder(n int) *rowEncoder {
+	return &rowEncoder{m: pgtype.NewMap(), ends: make([]int, n), vals: make([][]byte, n)}
+}
+
+// encode encodes one row, each value in the format Bind asked for.
+func (e *rowEncoder) encode(row []any, cols []column, formats []int16) error {
+	buf := e.buf[:0]
 	for i, v := range row {
 		if v == nil {
-			ends[i] = -1
+			e.ends[i] = -1
 			continue
 		}
-		if formatOf(formats, i) == pgtype.BinaryFormatCode {
-			var err error
-			if buf, err = m.Encode(cols[i].oid, pgtype.BinaryFormatCode, binaryValue(v, cols[i].oid), buf); err != nil {
-				return buf, &pgError{code: "22P03", msg: fmt.Sprintf("column %s: binary format: %v", cols[i].name, err)}
-			}
-		} else {
+		if formatOf(formats, i) != pgtype.BinaryFormatCode {
 			buf = appendText(buf, v, cols[i].oid)
+		} else if out, ok := appendBinary(buf, v, cols[i].oid); ok {
+			buf = out
+		} else {
+			var err error
+			if buf, err = e.m.Encode(cols[i].oid, pgtype.BinaryFormatCode, binaryValue(v, cols[i].oid), buf); err != nil {
+				return &pgError{code: "22P03", msg: fmt.Sprintf("column %s: binary format: %v", cols[i].name, err)}
+			}
 		}
-		ends[i] = len(buf)
+		e.ends[i] = len(buf)
 	}
 	start := 0
-	for i, e := range ends {
-		if e < 0 {
-			vals[i] = nil
+	for i, end := range e.ends[:len(row)] {
+		if end < 0 {
+			e.vals[i] = nil
 			continue
 		}
-		vals[i] = buf[start:e:e]
-		start = e
+		e.vals[i] = buf[start:end:end]
+		start = end
 	}
-	return buf, nil
+	e.buf = buf
+	return nil
 }

@@ -54,8 +54,9 @@ type Options struct {
 	Engine Engine
 	Stores Stores
 	Keys   Keys
-	// TLS serves SSL requests; nil refuses them, and then only plain
-	// connections work, which AllowPlain must allow.
+	// TLS serves SSL requests and direct TLS (PostgreSQL 17's
+	// sslnegotiation=direct, ALPN "postgresql"); nil refuses them, and
+	// then only plain connections work, which AllowPlain must allow.
 	TLS *tls.Config
 	// AllowPlain lets clients that do not ask for TLS connect in the
 	// clear. Off, a client must negotiate TLS.
@@ -72,6 +73,7 @@ type Options struct {
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	tls  *tls.Config // opts.TLS with ALPN "postgresql"; nil without TLS
 
 	mu      sync.Mutex
 	conns   map[uint32]*conn // by backend process ID
@@ -108,7 +110,14 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opts: opts, log: log, conns: map[uint32]*conn{}, schemas: map[lake.RowKind][]column{}, lns: map[net.Listener]bool{}}, nil
+	s := &Server{opts: opts, log: log, conns: map[uint32]*conn{}, schemas: map[lake.RowKind][]column{}, lns: map[net.Listener]bool{}}
+	if opts.TLS != nil {
+		s.tls = opts.TLS.Clone()
+		if len(s.tls.NextProtos) == 0 {
+			s.tls.NextProtos = []string{alpnPostgres}
+		}
+	}
+	return s, nil
 }
 
 // Serve accepts connections on ln until ctx ends or Close is called, then

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -43,9 +44,12 @@ func (s *Server) serveConn(nc net.Conn) {
 // startup negotiates TLS, reads the startup message, authenticates the
 // user and greets them. It returns nil and no error for cancel requests.
 func (s *Server) startup(nc net.Conn) (*conn, error) {
+	nc, secure, err := s.directTLS(nc)
+	if err != nil || nc == nil {
+		return nil, err
+	}
 	be := pgproto3.NewBackend(nc, nc)
 	be.SetMaxBodyLen(maxMessage)
-	secure := false
 	for {
 		msg, err := be.ReceiveStartupMessage()
 		if err != nil {
@@ -62,7 +66,7 @@ func (s *Server) startup(nc net.Conn) (*conn, error) {
 			if _, err := nc.Write([]byte{'S'}); err != nil {
 				return nil, err
 			}
-			tc := tls.Server(nc, s.opts.TLS)
+			tc := tls.Server(nc, s.tls)
 			if err := tc.Handshake(); err != nil {
 				return nil, fmt.Errorf("tls handshake: %w", err)
 			}
@@ -82,6 +86,57 @@ func (s *Server) startup(nc net.Conn) (*conn, error) {
 			return nil, fmt.Errorf("unexpected startup message %T", msg)
 		}
 	}
+}
+
+// tlsRecordHandshake is the first byte of a TLS ClientHello; no startup
+// packet starts with it (its length would be at least 352 MB).
+const tlsRecordHandshake = 0x16
+
+// alpnPostgres is the ALPN protocol of PostgreSQL 17's direct TLS.
+const alpnPostgres = "postgresql"
+
+// directTLS serves PostgreSQL 17's direct TLS negotiation
+// (sslnegotiation=direct): a client that opens with a TLS ClientHello
+// instead of an SSLRequest. It returns the connection to read the startup
+// packet from and whether it is encrypted; a nil connection and no error
+// end the connection quietly, as PostgreSQL does when it has no TLS.
+func (s *Server) directTLS(nc net.Conn) (net.Conn, bool, error) {
+	var first [1]byte
+	if _, err := io.ReadFull(nc, first[:]); err != nil {
+		return nil, false, fmt.Errorf("read startup message: %w", err)
+	}
+	pc := &prefixConn{Conn: nc, prefix: first[:]}
+	if first[0] != tlsRecordHandshake {
+		return pc, false, nil
+	}
+	if s.opts.TLS == nil {
+		return nil, false, nil
+	}
+	tc := tls.Server(pc, s.tls)
+	if err := tc.Handshake(); err != nil {
+		return nil, false, fmt.Errorf("direct tls handshake: %w", err)
+	}
+	if tc.ConnectionState().NegotiatedProtocol != alpnPostgres {
+		// PostgreSQL refuses direct TLS without ALPN, so that a TLS
+		// connection meant for another protocol cannot be replayed here.
+		return nil, false, errors.New("direct tls without ALPN protocol \"postgresql\"")
+	}
+	return tc, true, nil
+}
+
+// prefixConn is a connection whose first bytes were already read.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // fatal sends a FATAL error response during startup.

@@ -1,8 +1,8 @@
 package pgwire
 
 import (
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -198,7 +199,7 @@ func appendText(b []byte, v any, oid uint32) []byte {
 		b = append(b, `\x`...)
 		return hex.AppendEncode(b, v)
 	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
-		return fmt.Append(b, v)
+		return appendInt(b, v)
 	case float32:
 		return appendFloat(b, float64(v), 32)
 	case float64:
@@ -317,8 +318,7 @@ func appendJSON(b []byte, v any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		out, _ := json.Marshal(v)
-		return append(b, out...)
+		return appendJSONString(b, v)
 	case bool:
 		return strconv.AppendBool(b, v)
 	case float32, float64:
@@ -327,12 +327,16 @@ func appendJSON(b []byte, v any) []byte {
 			return append(b, "null"...)
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
-	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, *big.Int:
-		return fmt.Append(b, v)
+	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
+		return appendInt(b, v)
+	case *big.Int:
+		return v.Append(b, 10)
 	case duckdb.Decimal:
 		return append(b, v.String()...)
 	case time.Time:
-		return strconv.AppendQuote(b, v.UTC().Format("2006-01-02 15:04:05.999999"))
+		b = append(b, '"')
+		b = v.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+		return append(b, '"')
 	case []any:
 		b = append(b, '[')
 		for i, e := range v {
@@ -343,7 +347,8 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, ']')
 	case map[string]any:
-		keys := make([]string, 0, len(v))
+		var arr [32]string // struct fields: sorted without allocating
+		keys := arr[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
@@ -353,7 +358,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, k)
+			b = appendJSONString(b, k) // not appendJSON: boxing k would allocate
 			b = append(b, ':')
 			b = appendJSON(b, v[k])
 		}
@@ -365,11 +370,11 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			ks, ok := k.(string)
-			if !ok {
-				ks = string(appendText(nil, k, oidText))
+			if ks, ok := k.(string); ok {
+				b = appendJSONString(b, ks)
+			} else {
+				b = appendJSONString(b, string(appendText(nil, k, oidText)))
 			}
-			b = appendJSON(b, ks)
 			b = append(b, ':')
 			b = appendJSON(b, vals[i])
 		}
@@ -380,11 +385,171 @@ func appendJSON(b []byte, v any) []byte {
 	return appendJSON(b, string(appendText(nil, v, oidText)))
 }
 
+// appendInt appends an integer of any of Go's integer types in decimal.
+func appendInt(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case int8:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int16:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case uint8:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint16:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint32:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	case uint:
+		return strconv.AppendUint(b, uint64(v), 10)
+	}
+	return fmt.Append(b, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// but without its HTML escaping: control characters, quotes and
+// backslashes escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and
+// U+2029 escaped. It does not allocate.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
 func toFloat(v any) float64 {
 	if f, ok := v.(float32); ok {
 		return float64(f)
 	}
 	return v.(float64)
+}
+
+// pgEpoch is 2000-01-01 00:00 UTC, the zero of PostgreSQL's binary
+// timestamps and dates, in Unix seconds.
+const pgEpoch = 946684800
+
+// appendBinary appends v in PostgreSQL's binary format for the common
+// types of store results, without pgtype's per-value planning; false when
+// the type or value is not one of them (binaryValue and pgtype handle
+// those).
+func appendBinary(b []byte, v any, oid uint32) ([]byte, bool) {
+	switch oid {
+	case oidText, oidVarchar, oidJSON:
+		return appendText(b, v, oid), true // the binary format is the text
+	case oidBool:
+		if x, ok := v.(bool); ok {
+			if x {
+				return append(b, 1), true
+			}
+			return append(b, 0), true
+		}
+	case oidInt2, oidInt4, oidInt8:
+		n, ok := asInt64(v)
+		if !ok {
+			return b, false
+		}
+		switch oid {
+		case oidInt2:
+			return binary.BigEndian.AppendUint16(b, uint16(n)), n >= math.MinInt16 && n <= math.MaxInt16
+		case oidInt4:
+			return binary.BigEndian.AppendUint32(b, uint32(n)), n >= math.MinInt32 && n <= math.MaxInt32
+		}
+		return binary.BigEndian.AppendUint64(b, uint64(n)), true
+	case oidFloat4:
+		if f, ok := v.(float32); ok {
+			return binary.BigEndian.AppendUint32(b, math.Float32bits(f)), true
+		}
+	case oidFloat8:
+		if f, ok := v.(float64); ok {
+			return binary.BigEndian.AppendUint64(b, math.Float64bits(f)), true
+		}
+	case oidTimestamp, oidTimestamptz:
+		if t, ok := v.(time.Time); ok {
+			return binary.BigEndian.AppendUint64(b, uint64(t.UnixMicro()-pgEpoch*1e6)), true
+		}
+	case oidDate:
+		if t, ok := v.(time.Time); ok {
+			days := (t.Unix() - pgEpoch) / 86400
+			if t.Unix() < pgEpoch && (t.Unix()-pgEpoch)%86400 != 0 {
+				days-- // floor
+			}
+			return binary.BigEndian.AppendUint32(b, uint32(int32(days))), true
+		}
+	}
+	return b, false
+}
+
+// asInt64 returns an integer of any of Go's integer types that fits in
+// an int64.
+func asInt64(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int8:
+		return int64(v), true
+	case int16:
+		return int64(v), true
+	case int32:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	case uint8:
+		return int64(v), true
+	case uint16:
+		return int64(v), true
+	case uint32:
+		return int64(v), true
+	case uint64:
+		return int64(v), v <= math.MaxInt64
+	}
+	return 0, false
 }
 
 // binaryValue converts a DuckDB value to one pgtype encodes in binary
