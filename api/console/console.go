@@ -20,8 +20,9 @@ type Config struct {
 	AccountID string `json:"accountId"`
 }
 
-// Handler serves the console's files under Prefix, config.json, and a
-// redirect from GET / to the console.
+// Handler serves the console's files under Prefix, config.json,
+// schema.json (the event schema, Schema) and a redirect from GET / to the
+// console.
 func Handler(cfg Config) http.Handler {
 	web, err := fs.Sub(assets, "web")
 	if err != nil {
@@ -29,11 +30,16 @@ func Handler(cfg Config) http.Handler {
 	}
 	files := http.StripPrefix(Prefix, http.FileServerFS(web))
 	conf, _ := json.Marshal(cfg)
+	schema, _ := json.Marshal(Schema())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(conf)
+	})
+	mux.HandleFunc("GET "+Prefix+"schema.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(schema)
 	})
 	mux.Handle("GET "+Prefix, secure(files))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

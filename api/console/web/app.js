@@ -1,43 +1,22 @@
 // The auditlake console: signs in with an access key, then talks to the
 // CloudTrail API (POST /) and auditlake's JSON API (POST /api/*), signing
-// every request with SigV4 in the browser.
-import { signedFetch } from "./sigv4.js";
+// every request with SigV4 in the browser (api.js, sigv4.js).
+import { APIError, al, credentials, ct, signIn, signOut } from "./api.js";
+import { MAX_BARS, chartSpec, drawChart } from "./chart.js";
+import { Editor, keywordSources } from "./editor.js";
+import { FUNCTIONS } from "./functions.js";
+import { setupHistory, showHistory } from "./history.js";
+import { loadStores, storeSources } from "./stores.js";
+import { $, csvLine, el, fmtBytes, pretty, save as saveFile } from "./util.js";
 
-const $ = (id) => document.getElementById(id);
-const CREDS = "auditlake.creds";
 const HISTORY = "auditlake.history";
 const PAGE = 50;
-let creds = JSON.parse(sessionStorage.getItem(CREDS) || "null");
-let stores = [];
-let store = null; // the selected store's ID
-let current = null; // {id, tokens, page, rows, columns}
+const CHART_ROWS = 1000;
+let current = null; // {id, tokens, page, rows, columns, started, total, chart}
 let loadedSaved = null;
 let sortCol = null, sortDesc = false;
-
-class APIError extends Error {
-  constructor(code, message) { super(message || code); this.code = code; }
-}
-
-async function call(path, body, headers) {
-  const r = await signedFetch(creds, path, JSON.stringify(body || {}), headers);
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new APIError(data.__type || "HTTP " + r.status, data.message);
-  return data;
-}
-const ct = (op, input) => call("/", input, { "content-type": "application/x-amz-json-1.1", "x-amz-target": "CloudTrail_20131101." + op });
-const al = (op, input) => call("/api/" + op, input, { "content-type": "application/json" });
-
-const SCHEMA = [
-  "eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
-  "errorCode", "errorMessage",
-  ["userIdentity", ["type", "principalId", "arn", "accountId", "accessKeyId", "userName", "invokedBy",
-    ["sessionContext", ["attributes", "sessionIssuer", "sourceIdentity"]]]],
-  "requestParameters (map)", "responseElements (map)", "additionalEventData (map)",
-  "requestID", "eventID", "readOnly", ["resources", ["accountId", "type", "ARN"]], "eventType", "apiVersion",
-  "managementEvent", "recipientAccountId", "sharedEventID", "vpcEndpointId", "eventCategory",
-  ["tlsDetails", ["tlsVersion", "cipherSuite", "clientProvidedHostHeader"]], "sessionCredentialFromConsole",
-  "serviceEventDetails (map)", "eventJson",
-];
+let schemaPaths = []; // completion candidates of the columns
+let editor = null;
 
 const SAMPLES = [
   ["Root user activity", "SELECT eventTime, eventName, eventSource, sourceIPAddress\nFROM $EDS\nWHERE userIdentity.type = 'Root'\nORDER BY eventTime DESC\nLIMIT 100"],
@@ -47,51 +26,31 @@ const SAMPLES = [
   ["New access keys", "SELECT eventTime, userIdentity.arn, element_at(requestParameters, 'userName') AS for_user\nFROM $EDS\nWHERE eventName = 'CreateAccessKey'\nORDER BY eventTime DESC"],
   ["CloudTrail stopped or deleted", "SELECT eventTime, eventName, userIdentity.arn, sourceIPAddress\nFROM $EDS\nWHERE eventSource = 'cloudtrail.amazonaws.com'\n  AND eventName IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'StopEventDataStoreIngestion', 'DeleteEventDataStore')\nORDER BY eventTime DESC"],
   ["Events per day", "SELECT date_trunc('day', eventTime) AS day, count(*) AS events\nFROM $EDS\nGROUP BY 1\nORDER BY 1"],
+  ["Calls per service", "SELECT eventSource, count(*) AS calls\nFROM $EDS\nGROUP BY 1\nORDER BY 2 DESC\nLIMIT 25"],
 ];
 
-function li(label, onclick, extra) {
-  const item = document.createElement("li");
-  const b = document.createElement("button");
-  b.textContent = label;
-  b.onclick = onclick;
-  item.append(b);
-  if (extra) item.append(" ", extra);
-  return item;
+function li(label, onclick, ...extra) {
+  const b = el("button", { textContent: label, onclick });
+  return el("li", {}, b, ...extra.flatMap((x) => [" ", x]));
 }
 
-function tree(list, ul) {
-  for (const f of list) {
-    const item = document.createElement("li");
-    if (Array.isArray(f)) {
-      item.textContent = f[0];
-      const sub = document.createElement("ul");
-      sub.style.paddingLeft = "1em";
-      tree(f[1], sub);
-      item.append(sub);
-    } else item.textContent = f;
-    ul.append(item);
+// tree shows the schema; a click on a field inserts its path.
+function tree(fields, ul, prefix) {
+  for (const f of fields) {
+    const path = prefix + f.name;
+    const type = el("small", { textContent: f.type });
+    schemaPaths.push({ label: path, insert: path, kind: "column", detail: f.type, match: [f.name] });
+    const ins = el("button", { textContent: f.name, title: "Insert " + path, onclick: () => editor.insert(path) });
+    if (f.fields) {
+      const sub = el("ul");
+      tree(f.fields, sub, path + ".");
+      ul.append(el("li", {}, el("details", {}, el("summary", {}, ins, " ", type), sub)));
+    } else ul.append(el("li", {}, ins, " ", type));
   }
 }
 
-function insert(text) {
-  const ed = $("editor");
-  const s = ed.selectionStart, e = ed.selectionEnd;
-  ed.value = ed.value.slice(0, s) + text + ed.value.slice(e);
-  ed.selectionStart = ed.selectionEnd = s + text.length;
-  ed.focus();
-}
-
-async function loadStores() {
-  const out = await ct("ListEventDataStores", { MaxResults: 100 });
-  stores = out.EventDataStores || [];
-  const ul = $("stores");
-  ul.replaceChildren();
-  for (const s of stores) {
-    const id = s.EventDataStoreArn.split("/").pop();
-    ul.append(li(s.Name, () => { store = id; insert(id); }, Object.assign(document.createElement("small"), { textContent: id })));
-  }
-  if (stores.length) store = stores[0].EventDataStoreArn.split("/").pop();
-}
+const sources = () => [...storeSources(), ...schemaPaths,
+  ...FUNCTIONS.map((f) => ({ label: f, insert: f, kind: "function" })), ...keywordSources()];
 
 function showError(e) {
   const msg = e instanceof APIError ? `${e.code}: ${e.message}` : String(e.message || e);
@@ -99,34 +58,30 @@ function showError(e) {
   let text = msg;
   if (m) {
     const line = +m[1], col = +m[2];
-    const ed = $("editor");
-    const lines = ed.value.split("\n");
+    const ta = $("editor");
+    const lines = ta.value.split("\n");
     let off = 0;
     for (let i = 0; i < line - 1 && i < lines.length; i++) off += lines[i].length + 1;
-    off += col - 1;
-    ed.focus();
-    ed.setSelectionRange(off, Math.min(off + 1, ed.value.length));
+    off = Math.min(off + col - 1, ta.value.length);
+    ta.focus();
+    ta.setSelectionRange(off, Math.min(off + 1, ta.value.length));
+    editor.markError(off);
     text = `Line ${line}, column ${col}: ${msg}`;
   }
   $("error").textContent = text;
 }
 
-function fmtBytes(n) {
-  const u = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
-}
-
 async function run() {
   $("error").textContent = "";
-  const sql = $("editor").value.trim();
+  const sql = editor.value.trim();
   if (!sql) return;
   current = null;
   $("status").dataset.status = "STARTING";
   $("status").textContent = "starting";
   $("results").replaceChildren();
   $("page").textContent = "";
+  $("views").hidden = true;
+  showView("table");
   for (const b of ["prev", "next", "download"]) $(b).disabled = true;
   try {
     const { QueryId } = await ct("StartQuery", { QueryStatement: sql });
@@ -134,7 +89,7 @@ async function run() {
     remember(sql);
     $("cancel").disabled = false;
     poll(QueryId);
-  } catch (e) { showError(e); }
+  } catch (e) { $("status").textContent = ""; showError(e); }
 }
 
 async function poll(id) {
@@ -162,26 +117,24 @@ async function page(n) {
   const out = await ct("GetQueryResults", { QueryId: q.id, MaxQueryResults: PAGE, NextToken: q.tokens[n] || undefined });
   if (q !== current) return; // another query started meanwhile
   const rows = rowsOf(out);
-  current.page = n;
-  current.tokens[n + 1] = out.NextToken || null;
-  current.columns = rows.length ? rows[0].map((c) => c[0]) : (current.columns || []);
-  current.rows = rows.map((r) => r.map((c) => c[1]));
+  q.page = n;
+  q.tokens[n + 1] = out.NextToken || null;
+  q.columns = rows.length ? rows[0].map((c) => c[0]) : (q.columns || []);
+  q.rows = rows.map((r) => r.map((c) => c[1]));
+  q.total = (out.QueryStatistics || {}).TotalResultsCount;
   sortCol = null;
   render();
-  const total = (out.QueryStatistics || {}).TotalResultsCount;
-  $("page").textContent = `page ${n + 1} · rows ${n * PAGE + 1}-${n * PAGE + rows.length} of ${total ?? "?"}`;
+  $("page").textContent = `page ${n + 1} · rows ${n * PAGE + 1}-${n * PAGE + rows.length} of ${q.total ?? "?"}`;
   $("prev").disabled = n === 0;
   $("next").disabled = !out.NextToken;
   $("download").disabled = false;
+  if (n === 0) $("views").hidden = !chartSpec(q.columns, q.rows);
 }
 
 function cell(v) {
-  const td = document.createElement("td");
-  if (v && (v[0] === "{" || v[0] === "[")) {
-    try { const pre = document.createElement("pre"); pre.textContent = JSON.stringify(JSON.parse(v), null, 1); td.append(pre); return td; } catch { /* plain text */ }
-  }
-  td.textContent = v;
-  return td;
+  const p = pretty(v);
+  if (p !== null) return el("td", {}, el("pre", { textContent: p }));
+  return el("td", { textContent: v });
 }
 
 function render() {
@@ -189,12 +142,13 @@ function render() {
   t.replaceChildren();
   const head = t.createTHead().insertRow();
   current.columns.forEach((c, i) => {
-    const th = document.createElement("th");
-    th.textContent = c + (sortCol === i ? (sortDesc ? " ▼" : " ▲") : "");
-    th.tabIndex = 0;
+    const th = el("th", { textContent: c + (sortCol === i ? (sortDesc ? " ▼" : " ▲") : ""), tabIndex: 0, scope: "col" });
+    th.setAttribute("aria-sort", sortCol === i ? (sortDesc ? "descending" : "ascending") : "none");
     th.onclick = th.onkeydown = (ev) => {
-      if (ev.type === "keydown" && ev.key !== "Enter") return;
+      if (ev.type === "keydown" && ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault();
       sortDesc = sortCol === i ? !sortDesc : false; sortCol = i; render();
+      t.tHead.rows[0].cells[i].focus();
     };
     head.append(th);
   });
@@ -212,25 +166,49 @@ function render() {
   for (const r of rows) { const tr = body.insertRow(); r.forEach((v) => tr.append(cell(v))); }
 }
 
-function csvField(v) { return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v; }
+// showView shows the table or the chart of the current result.
+async function showView(which) {
+  $("view-table").setAttribute("aria-pressed", String(which === "table"));
+  $("view-chart").setAttribute("aria-pressed", String(which === "chart"));
+  $("table-view").hidden = which !== "table";
+  $("chart").hidden = which !== "chart";
+  for (const b of ["prev", "next", "filter"]) $(b).hidden = which === "chart";
+  if (which === "chart") await drawCurrentChart();
+}
+
+// drawCurrentChart charts the first CHART_ROWS rows of the result: the
+// page on screen when it is the whole result, else one larger read.
+async function drawCurrentChart() {
+  const q = current;
+  if (!q.chart) {
+    let rows = q.rows;
+    if (q.tokens[1] || q.page !== 0) {
+      const out = await ct("GetQueryResults", { QueryId: q.id, MaxQueryResults: CHART_ROWS });
+      rows = rowsOf(out).map((r) => r.map((c) => c[1]));
+    }
+    q.chart = { rows, spec: chartSpec(q.columns, rows) };
+  }
+  if (q !== current) return;
+  const box = $("chart");
+  const { rows, spec } = q.chart;
+  if (!spec) { box.replaceChildren(el("p", { textContent: "The result's columns do not suit a chart." })); return; }
+  const shown = spec.kind === "bar" ? Math.min(rows.length, MAX_BARS) : rows.length;
+  const note = shown < (q.total ?? rows.length) ? el("p", { className: "note", textContent: `The first ${shown} of ${q.total} rows.` }) : null;
+  box.replaceChildren(drawChart(spec, q.columns, rows, Math.max(480, box.clientWidth || $("table-view").clientWidth || 800)), note || "");
+}
 
 async function download() {
-  let tok, lines = [], header = null;
+  let tok, text = "", header = null;
   do {
     const out = await ct("GetQueryResults", { QueryId: current.id, MaxQueryResults: 1000, NextToken: tok });
     for (const r of rowsOf(out)) {
-      if (!header) { header = r.map((c) => c[0]); lines.push(header.map(csvField).join(",")); }
-      lines.push(r.map((c) => csvField(c[1])).join(","));
+      if (!header) { header = r.map((c) => c[0]); text += csvLine(header); }
+      text += csvLine(r.map((c) => c[1]));
     }
     tok = out.NextToken;
   } while (tok);
-  if (!header && current.columns) lines.push(current.columns.map(csvField).join(","));
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
-  a.download = `${current.id}.csv`;
-  document.body.append(a);
-  a.click();
-  a.remove();
+  if (!header && current.columns) text += csvLine(current.columns);
+  saveFile(text, `${current.id}.csv`, "text/csv");
 }
 
 function remember(sql) {
@@ -238,15 +216,17 @@ function remember(sql) {
   const h = JSON.parse(localStorage.getItem(HISTORY) || "[]").filter((x) => x.at > week && x.sql !== sql);
   h.unshift({ sql, at: Date.now() });
   localStorage.setItem(HISTORY, JSON.stringify(h.slice(0, 50)));
-  showHistory();
+  showRecent();
 }
 
-function showHistory() {
+function showRecent() {
   const ul = $("history");
   ul.replaceChildren();
   const week = Date.now() - 7 * 864e5;
   for (const x of JSON.parse(localStorage.getItem(HISTORY) || "[]").filter((x) => x.at > week).slice(0, 15)) {
-    ul.append(li(x.sql.replace(/\s+/g, " ").slice(0, 40), () => { $("editor").value = x.sql; }));
+    const when = el("small", { textContent: new Date(x.at).toISOString().slice(5, 16).replace("T", " ") });
+    const again = el("button", { textContent: "▶", title: "Run again", className: "small", onclick: () => { editor.set(x.sql); run(); } });
+    ul.append(li(x.sql.replace(/\s+/g, " ").slice(0, 40), () => editor.set(x.sql), when, again));
   }
 }
 
@@ -255,11 +235,9 @@ async function loadSaved() {
   const ul = $("saved");
   ul.replaceChildren();
   for (const q of SavedQueries) {
-    const del = document.createElement("button");
-    del.textContent = "×";
-    del.title = "Delete " + q.Name;
+    const del = el("button", { textContent: "×", title: "Delete " + q.Name, className: "small" });
     del.onclick = async () => { try { await al("DeleteSavedQuery", { SavedQueryId: q.SavedQueryId }); loadSaved(); } catch (e) { showError(e); } };
-    ul.append(li(q.Name, () => { loadedSaved = q; $("editor").value = q.QueryStatement; $("save-name").value = q.Name; }, del));
+    ul.append(li(q.Name, () => { loadedSaved = q; editor.set(q.QueryStatement); $("save-name").value = q.Name; }, del));
   }
 }
 
@@ -267,7 +245,7 @@ async function save() {
   const name = $("save-name").value.trim();
   if (!name) { $("save-name").focus(); return; }
   try {
-    const body = { Name: name, QueryStatement: $("editor").value };
+    const body = { Name: name, QueryStatement: editor.value };
     loadedSaved = loadedSaved && loadedSaved.Name === name
       ? await al("UpdateSavedQuery", Object.assign(body, { SavedQueryId: loadedSaved.SavedQueryId, Description: loadedSaved.Description }))
       : await al("CreateSavedQuery", body);
@@ -281,17 +259,16 @@ async function loadReports() {
   const t = $("reports");
   t.replaceChildren();
   const h = t.createTHead().insertRow();
-  for (const c of ["Report", "Schedule", "Last runs", ""]) { const th = document.createElement("th"); th.textContent = c; h.append(th); }
+  for (const c of ["Report", "Schedule", "Last runs", ""]) h.append(el("th", { textContent: c }));
   const body = t.createTBody();
   for (const r of Reports) {
     const { Runs } = await al("ListReportRuns", { ReportId: r.ReportId, MaxResults: 3 });
     const tr = body.insertRow();
     tr.append(cell(r.Name), cell(`${r.Schedule} ${r.TimeZone || "UTC"}`),
       cell(Runs.map((x) => `${x.FireTime} ${x.Status} ${x.Rows} rows ${x.Location || x.Error || ""}`).join("\n")));
-    const b = document.createElement("button");
-    b.textContent = "Run now";
+    const b = el("button", { textContent: "Run now" });
     b.onclick = async () => { try { await al("StartReportRun", { ReportId: r.ReportId }); loadReports(); } catch (e) { showError(e); } };
-    const td = document.createElement("td"); td.append(b); tr.append(td);
+    tr.append(el("td", {}, b));
   }
 }
 
@@ -305,35 +282,47 @@ async function createReport(ev) {
   } catch (e) { showError(e); }
 }
 
+function selectTab(which) {
+  for (const [tab, panel] of [["tab-sql", "app"], ["tab-events", "events"]]) {
+    const on = tab === which;
+    $(tab).setAttribute("aria-selected", String(on));
+    $(tab).tabIndex = on ? 0 : -1;
+    $(panel).hidden = !on;
+  }
+  if (which === "tab-events") showHistory();
+}
+
 async function start() {
+  const creds = credentials();
   $("login").hidden = true;
-  $("app").hidden = false;
+  $("tabs").hidden = false;
   $("logout").hidden = false;
   $("who").textContent = creds.accessKeyId;
-  tree(SCHEMA, $("columns"));
-  for (const [name, sql] of SAMPLES) $("samples").append(li(name, () => { $("editor").value = sql.replaceAll("$EDS", store || "<store id>"); }));
-  showHistory();
-  await Promise.all([loadStores(), loadSaved(), loadReports()]).catch(showError);
+  selectTab("tab-sql");
+  const schema = await (await fetch("schema.json")).json();
+  tree(schema, $("columns"), "");
+  showRecent();
+  const storeId = () => (storeSources().find((s) => s.selected) || {}).insert || "<store id>";
+  for (const [name, sql] of SAMPLES) $("samples").append(li(name, () => editor.set(sql.replaceAll("$EDS", storeId()))));
+  await Promise.all([loadStores(editor, run), loadSaved(), loadReports()]).catch(showError);
 }
 
 async function login(ev) {
   ev.preventDefault();
   const cfg = await (await fetch("config.json")).json();
-  creds = { accessKeyId: $("login-akid").value.trim(), secret: $("login-secret").value.trim(), region: cfg.region };
   try {
-    await ct("ListEventDataStores", { MaxResults: 1 });
+    await signIn({ accessKeyId: $("login-akid").value.trim(), secret: $("login-secret").value.trim(), region: cfg.region });
   } catch (e) {
     $("login-error").textContent = `${e.code || "Error"}: ${e.message}`;
-    creds = null;
     return;
   }
-  sessionStorage.setItem(CREDS, JSON.stringify(creds));
   $("login-secret").value = "";
   start();
 }
 
+editor = new Editor($("editor"), $("highlight"), $("complete"), sources, run);
 $("login-form").onsubmit = login;
-$("logout").onclick = () => { sessionStorage.removeItem(CREDS); location.reload(); };
+$("logout").onclick = () => { signOut(); location.reload(); };
 $("run").onclick = run;
 $("cancel").onclick = async () => { try { await ct("CancelQuery", { QueryId: current.id }); } catch (e) { showError(e); } };
 $("prev").onclick = () => page(current.page - 1).catch(showError);
@@ -342,7 +331,18 @@ $("filter").oninput = () => current && current.rows && render();
 $("download").onclick = () => download().catch(showError);
 $("save").onclick = save;
 $("report-form").onsubmit = createReport;
-$("editor").onkeydown = (ev) => { if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") { ev.preventDefault(); run(); } };
-if (creds) start();
+$("view-table").onclick = () => showView("table");
+$("view-chart").onclick = () => showView("chart").catch(showError);
+$("stores-refresh").onclick = () => loadStores(editor, run).catch(showError);
+$("tab-sql").onclick = () => selectTab("tab-sql");
+$("tab-events").onclick = () => selectTab("tab-events");
+$("tabs").onkeydown = (ev) => {
+  if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+  const next = $("tab-sql").getAttribute("aria-selected") === "true" ? "tab-events" : "tab-sql";
+  selectTab(next);
+  $(next).focus();
+};
+setupHistory();
+if (credentials()) start();
 // For tests and the curious: the query on screen.
 window.auditlakeConsole = { current: () => current && { id: current.id, page: current.page, tokens: current.tokens.length } };
