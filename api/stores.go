@@ -89,7 +89,14 @@ func (s *Server) getStore(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return storeShape(st), nil
+	stats, err := s.opts.Lake.Stats(c.ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		storeOut
+		Stats StoreStats[epoch] `json:"Stats"`
+	}{storeShape(st), statsOf(stats, func(t time.Time) epoch { return epoch(t) })}, nil
 }
 
 func (s *Server) listStores(c *call) (any, error) {

@@ -45,6 +45,35 @@ func shapeOf[T any](s lake.StoreInfo, ts func(time.Time) T) StoreShape[T] {
 	}
 }
 
+// StoreStats are the storage figures auditlake adds to GetEventDataStore's
+// answer, as a Stats member, and `eds get` prints: events, segments and
+// bytes of the store's current manifest, and the eventTime of its oldest
+// and newest event (absent when the store is empty). The model has no such
+// member; AWS SDKs and the aws CLI skip members their model lacks, so they
+// see the answer they expect, and the console and raw clients get the
+// figures without a query.
+type StoreStats[T any] struct {
+	Events         int64 `json:"Events"`
+	Segments       int   `json:"Segments"`
+	Bytes          int64 `json:"Bytes"`
+	FirstEventTime *T    `json:"FirstEventTime,omitempty"`
+	LastEventTime  *T    `json:"LastEventTime,omitempty"`
+}
+
+func statsOf[T any](st lake.StoreStats, ts func(time.Time) T) StoreStats[T] {
+	out := StoreStats[T]{Events: st.Events, Segments: st.Segments, Bytes: st.Bytes}
+	if st.Events > 0 {
+		first, last := ts(st.Oldest), ts(st.Newest)
+		out.FirstEventTime, out.LastEventTime = &first, &last
+	}
+	return out
+}
+
+// CLIStats are the storage figures with CLITime timestamps.
+func CLIStats(st lake.StoreStats) StoreStats[CLITime] {
+	return statsOf(st, func(t time.Time) CLITime { return CLITime(t) })
+}
+
 // CLIStore is the store as `aws cloudtrail get-event-data-store --output
 // json` prints GetEventDataStore's answer: the same fields as the API, with
 // CLITime timestamps. Callers printing a CreateEventDataStore answer set

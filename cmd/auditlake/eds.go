@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -150,16 +149,6 @@ func newEDSListCmd(g *globals) *cobra.Command {
 	}
 }
 
-// storeStats is what get adds to the API shape: how much the store holds.
-type storeStats struct {
-	Events       int64  `json:"Events"`
-	Segments     int    `json:"Segments"`
-	Bytes        int64  `json:"Bytes"`
-	FirstEvent   string `json:"FirstEventTime,omitempty"`
-	LastEvent    string `json:"LastEventTime,omitempty"`
-	ManifestVers int64  `json:"ManifestVersion"`
-}
-
 func newEDSGetCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get ID|NAME|ARN",
@@ -171,24 +160,14 @@ func newEDSGetCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				m, err := l.Manifest(cmd.Context(), s.ID)
+				st, err := l.Stats(cmd.Context(), s.ID)
 				if err != nil {
 					return err
 				}
-				st := storeStats{Events: m.Rows(), Segments: len(m.Segments), Bytes: m.Bytes(), ManifestVers: m.Version}
-				if n := len(m.Segments); n > 0 {
-					first, last := m.Segments[0].MinTime, m.Segments[0].MaxTime
-					for _, seg := range m.Segments {
-						if seg.MaxTime.After(last) {
-							last = seg.MaxTime
-						}
-					}
-					st.FirstEvent, st.LastEvent = first.Format(time.RFC3339), last.Format(time.RFC3339)
-				}
 				return printJSON(cmd.OutOrStdout(), struct {
 					storeJSON
-					Stats storeStats `json:"Stats"`
-				}{toJSON(s), st})
+					Stats api.StoreStats[api.CLITime] `json:"Stats"`
+				}{toJSON(s), api.CLIStats(st)})
 			})
 		},
 	}

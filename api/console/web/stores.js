@@ -1,9 +1,6 @@
 // The store browser: each event data store with its ID, status and
-// retention, and its events, size and time range. The API has no call
-// that returns those figures, so the console asks the lake itself: one
-// query per store, SELECT count(*), min(eventTime), max(eventTime) with no
-// WHERE, reads every segment of the store, and its BytesScanned is the
-// store's size on disk.
+// retention, and its events, size and time range, which GetEventDataStore
+// answers with auditlake's Stats member (the store's manifest: no query).
 import { ct } from "./api.js";
 import { $, el, fmtBytes } from "./util.js";
 
@@ -15,21 +12,14 @@ export const storeSources = () => stores.flatMap((s) => [
   { label: s.name, insert: /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name) ? s.name : `"${s.name}"`, kind: "store", detail: "store " + s.id },
 ]);
 
-const figuresSQL = (id) => `SELECT count(*) AS events, min(eventTime) AS first_event, max(eventTime) AS last_event FROM ${id}`;
+// utc is an epoch-seconds time as "YYYY-MM-DD HH:MM:SS" in UTC.
+const utc = (sec) => new Date(sec * 1000).toISOString().slice(0, 19).replace("T", " ");
 
-// figures runs the figures query of a store to its end.
+// figures reads a store's storage figures from GetEventDataStore.
 async function figures(id) {
-  const { QueryId } = await ct("StartQuery", { QueryStatement: figuresSQL(id) });
-  for (;;) {
-    const q = await ct("DescribeQuery", { QueryId });
-    if (q.QueryStatus === "FINISHED") {
-      const out = await ct("GetQueryResults", { QueryId });
-      const row = Object.assign({}, ...((out.QueryResultRows || [])[0] || []));
-      return { events: +row.events, first: row.first_event, last: row.last_event, bytes: q.QueryStatistics.BytesScanned, queryId: QueryId };
-    }
-    if (q.QueryStatus !== "QUEUED" && q.QueryStatus !== "RUNNING") throw new Error(q.ErrorMessage || q.QueryStatus);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const { Stats: st } = await ct("GetEventDataStore", { EventDataStore: id });
+  if (!st) throw new Error("GetEventDataStore answered without Stats");
+  return { events: st.Events, bytes: st.Bytes, first: st.Events ? utc(st.FirstEventTime) : "", last: st.Events ? utc(st.LastEventTime) : "" };
 }
 
 function describe(f) {
@@ -72,7 +62,6 @@ export async function loadStores(editor, run) {
       small.textContent = describe(s.figures);
       small.dataset.events = s.figures.events ?? "";
       small.dataset.bytes = s.figures.bytes ?? "";
-      small.dataset.queryId = s.figures.queryId ?? "";
     }
   }
 }
