@@ -313,7 +313,7 @@ func (r sampleRecord) event() lake.Event {
 	return ev
 }
 
-const stratusDir = "/work/shared/data/cloudtrail-samples/stratus-red-team"
+const stratusDir = samplesDir + "/stratus-red-team"
 
 // loadStratus reads the Stratus Red Team detonation logs: bare JSON arrays of
 // CloudTrail records, one file per technique.
