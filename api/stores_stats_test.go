@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditlake/auditlake/ingest"
@@ -28,7 +29,11 @@ import (
 func TestGetEventDataStoreStats(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	created, err := e.root().CreateEventDataStore(ctx, &cloudtrail.CreateEventDataStoreInput{Name: aws.String("with-stats")})
+	// S3 data events only: the server's own audit events of these calls
+	// (management events) stay out of the figures.
+	created, err := e.root().CreateEventDataStore(ctx, &cloudtrail.CreateEventDataStoreInput{Name: aws.String("with-stats"),
+		AdvancedEventSelectors: []types.AdvancedEventSelector{{Name: aws.String("s3"), FieldSelectors: []types.AdvancedFieldSelector{
+			{Field: aws.String("eventCategory"), Equals: []string{"Data"}}, {Field: aws.String("resources.type"), Equals: []string{"AWS::S3::Object"}}}}}})
 	require.NoError(t, err)
 	arn := aws.ToString(created.EventDataStoreArn)
 
@@ -57,8 +62,9 @@ func TestGetEventDataStoreStats(t *testing.T) {
 	// Two days of events, written as two inputs.
 	first := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	for i, at := range []time.Time{first.AddDate(0, 0, 1), first} {
-		rec := map[string]any{"eventVersion": "1.09", "eventID": fmt.Sprintf("ev-%d", i), "eventName": "ConsoleLogin",
-			"eventTime": at.Format(time.RFC3339), "eventSource": "signin.amazonaws.com", "eventCategory": "Management", "managementEvent": true}
+		rec := map[string]any{"eventVersion": "1.09", "eventID": fmt.Sprintf("ev-%d", i), "eventName": "GetObject",
+			"eventTime": at.Format(time.RFC3339), "eventSource": "s3.amazonaws.com", "eventCategory": "Data", "managementEvent": false,
+			"resources": []any{map[string]any{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"}}}
 		data, err := json.Marshal(map[string]any{"Records": []any{rec, rec}})
 		require.NoError(t, err)
 		file := filepath.Join(t.TempDir(), "trail.json")

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,7 +162,10 @@ func TestTLS(t *testing.T) {
 		if err == nil {
 			_, err = tc.Read(make([]byte, 1))
 		}
-		require.ErrorIs(t, err, io.EOF, "the server must close a direct TLS connection without ALPN")
+		// Closed: EOF, or a reset when the close finds the startup
+		// message unread. A timeout means the server kept it open.
+		require.True(t, errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET),
+			"the server must close a direct TLS connection without ALPN; got %v", err)
 	})
 	t.Run("psql require", func(t *testing.T) {
 		out := psqlDSN(t, e.tlsDSN("127.0.0.1", "sslmode=require"), "-c", `\conninfo`, "-At", "-c", "SELECT count(*) FROM prod")
