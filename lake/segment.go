@@ -36,6 +36,12 @@ const (
 
 var segmentCodec = &zstd.Codec{Level: zstd.SpeedBetterCompression}
 
+// historyCodec compresses the event history's segments as ingest writes
+// them: they hold a second copy of every management event, are kept 90
+// days and are read only by LookupEvents, so write speed matters more than
+// the last bytes (compaction rewrites them with segmentCodec).
+var historyCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+
 // DayOf is the UTC day partition of an event time.
 func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
@@ -97,14 +103,18 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	clusterRowGroups(events, order, DefaultRowGroupRows)
+	codec, history := segmentCodec, storeID == HistoryStoreID
+	if history {
+		codec = historyCodec
+	}
 	pw := parquet.NewGenericWriter[R](bw,
-		parquet.Compression(segmentCodec),
+		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
 		parquet.PageBufferSize(pageBytes),
 		parquet.KeyValueMetadata(segmentMetaKey, string(meta)),
 		parquet.CreatedBy("auditlake", "", ""),
 	)
-	werr := writeInOrder(pw, events, order)
+	werr := writeInOrder(pw, events, order, history)
 	if werr == nil {
 		werr = pw.Close()
 	}
@@ -125,8 +135,9 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 
 // writeInOrder writes events[order[i]] in chunks through a small reused
 // buffer, so the sorted rows never exist as a second full copy, and ends a
-// row group after every DefaultRowGroupRows rows.
-func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32) error {
+// row group after every DefaultRowGroupRows rows. history writes the event
+// history's rows (historyRow) instead of the events themselves.
+func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32, history bool) error {
 	const chunk = 512
 	buf := make([]R, 0, chunk)
 	inGroup := 0 // rows written to the current row group
@@ -136,6 +147,9 @@ func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32
 		for _, i := range order[:n] {
 			buf = append(buf, events[i])
 			if e, ok := any(&buf[len(buf)-1]).(*Event); ok {
+				if history {
+					*e = historyRow(e)
+				}
 				cutIDs(e)
 			}
 		}
