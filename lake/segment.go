@@ -17,7 +17,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -34,13 +34,13 @@ const (
 	pageBytes           = 16 << 20
 )
 
-var segmentCodec = &zstd.Codec{Level: zstd.SpeedBetterCompression}
+var segmentCodec = newZstdCodec(zstd.SpeedBetterCompression)
 
 // historyCodec compresses the event history's segments as ingest writes
 // them: they hold a second copy of every management event, are kept 90
 // days and are read only by LookupEvents, so write speed matters more than
 // the last bytes (compaction rewrites them with segmentCodec).
-var historyCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+var historyCodec = newZstdCodec(zstd.SpeedDefault)
 
 // DayOf is the UTC day partition of an event time.
 func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
