@@ -15,9 +15,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/oklog/ulid/v2"
 	"github.com/parquet-go/parquet-go"
-	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -140,6 +140,7 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32, history bool) error {
 	const chunk = 512
 	buf := make([]R, 0, chunk)
+	masks := make([]uint16, 0, chunk)
 	inGroup := 0 // rows written to the current row group
 	for len(order) > 0 {
 		n := min(chunk, len(order), DefaultRowGroupRows-inGroup)
@@ -153,8 +154,12 @@ func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32
 				cutIDs(e)
 			}
 		}
-		if _, err := pw.Write(buf); err != nil {
-			return err
+		for rest := buf; len(rest) > 0; {
+			k := safeRows(rest, masks[:0])
+			if _, err := pw.Write(rest[:k]); err != nil {
+				return err
+			}
+			rest = rest[k:]
 		}
 		order = order[n:]
 		// End row groups exactly where clusterRowGroups ended them.
