@@ -49,7 +49,7 @@ func commitStream(t *testing.T, l *lake.Lake, storeID string, chunks [][]lake.Ev
 	return all
 }
 
-func newStore(t *testing.T, l *lake.Lake, name string) lake.StoreInfo {
+func newStore(t testing.TB, l *lake.Lake, name string) lake.StoreInfo {
 	t.Helper()
 	s, err := l.CreateStore(context.Background(), lake.CreateStoreInput{Name: name, TerminationProtectionEnabled: ptr(false)})
 	require.NoError(t, err)

@@ -78,3 +78,33 @@ func HistorySelectors() []AdvancedEventSelector {
 		{Name: "Insights events", FieldSelectors: []AdvancedFieldSelector{{Field: FieldEventCategory, Equals: []string{CategoryInsight}}}},
 	}
 }
+
+// historyRow is what the event history stores of e: the columns LookupEvents
+// filters on and returns, and eventJson, the whole record. The other
+// columns are left NULL (the record has them), which makes the history's
+// second copy of each management event cheap to write and to keep.
+// query/history reads only these columns.
+func historyRow(e *Event) Event {
+	h := Event{
+		EventTime:       e.EventTime,
+		EventSource:     e.EventSource,
+		EventName:       e.EventName,
+		AWSRegion:       e.AWSRegion,
+		SourceIPAddress: e.SourceIPAddress,
+		ErrorCode:       e.ErrorCode,
+		RequestID:       e.RequestID,
+		EventID:         e.EventID,
+		ReadOnly:        e.ReadOnly,
+		Resources:       e.Resources,
+		EventType:       e.EventType,
+		EventCategory:   e.EventCategory,
+		EventJSON:       e.EventJSON,
+		CutEventID:      e.CutEventID,
+		CutRequestID:    e.CutRequestID,
+	}
+	if u := e.UserIdentity; u != nil {
+		h.UserIdentity = &UserIdentity{Type: u.Type, PrincipalID: u.PrincipalID, ARN: u.ARN,
+			AccessKeyID: u.AccessKeyID, UserName: u.UserName, InvokedBy: u.InvokedBy}
+	}
+	return h
+}

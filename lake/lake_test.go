@@ -18,7 +18,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func openLake(t *testing.T, dir string, opts lake.Options) *lake.Lake {
+func openLake(t testing.TB, dir string, opts lake.Options) *lake.Lake {
 	t.Helper()
 	l, err := lake.Open(context.Background(), dir, opts)
 	require.NoError(t, err)

@@ -210,7 +210,7 @@ func (w *groupWriter[R]) writeGroup() error {
 		w.order = append(w.order, int32(i))
 	}
 	clusterRowGroups(w.group, w.order, DefaultRowGroupRows)
-	if err := writeInOrder(w.pw, w.group, w.order); err != nil {
+	if err := writeInOrder(w.pw, w.group, w.order, false); err != nil {
 		return err
 	}
 	if len(w.group) < DefaultRowGroupRows {

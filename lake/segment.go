@@ -15,9 +15,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/oklog/ulid/v2"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -34,7 +34,13 @@ const (
 	pageBytes           = 16 << 20
 )
 
-var segmentCodec = &zstd.Codec{Level: zstd.SpeedBetterCompression}
+var segmentCodec = newZstdCodec(zstd.SpeedBetterCompression)
+
+// historyCodec compresses the event history's segments as ingest writes
+// them: they hold a second copy of every management event, are kept 90
+// days and are read only by LookupEvents, so write speed matters more than
+// the last bytes (compaction rewrites them with segmentCodec).
+var historyCodec = newZstdCodec(zstd.SpeedDefault)
 
 // DayOf is the UTC day partition of an event time.
 func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
@@ -97,14 +103,18 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	clusterRowGroups(events, order, DefaultRowGroupRows)
+	codec, history := segmentCodec, storeID == HistoryStoreID
+	if history {
+		codec = historyCodec
+	}
 	pw := parquet.NewGenericWriter[R](bw,
-		parquet.Compression(segmentCodec),
+		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
 		parquet.PageBufferSize(pageBytes),
 		parquet.KeyValueMetadata(segmentMetaKey, string(meta)),
 		parquet.CreatedBy("auditlake", "", ""),
 	)
-	werr := writeInOrder(pw, events, order)
+	werr := writeInOrder(pw, events, order, history)
 	if werr == nil {
 		werr = pw.Close()
 	}
@@ -125,10 +135,12 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 
 // writeInOrder writes events[order[i]] in chunks through a small reused
 // buffer, so the sorted rows never exist as a second full copy, and ends a
-// row group after every DefaultRowGroupRows rows.
-func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32) error {
+// row group after every DefaultRowGroupRows rows. history writes the event
+// history's rows (historyRow) instead of the events themselves.
+func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32, history bool) error {
 	const chunk = 512
 	buf := make([]R, 0, chunk)
+	masks := make([]uint16, 0, chunk)
 	inGroup := 0 // rows written to the current row group
 	for len(order) > 0 {
 		n := min(chunk, len(order), DefaultRowGroupRows-inGroup)
@@ -136,11 +148,18 @@ func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32
 		for _, i := range order[:n] {
 			buf = append(buf, events[i])
 			if e, ok := any(&buf[len(buf)-1]).(*Event); ok {
+				if history {
+					*e = historyRow(e)
+				}
 				cutIDs(e)
 			}
 		}
-		if _, err := pw.Write(buf); err != nil {
-			return err
+		for rest := buf; len(rest) > 0; {
+			k := safeRows(rest, masks[:0])
+			if _, err := pw.Write(rest[:k]); err != nil {
+				return err
+			}
+			rest = rest[k:]
 		}
 		order = order[n:]
 		// End row groups exactly where clusterRowGroups ended them.

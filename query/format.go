@@ -2,7 +2,6 @@ package query
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -27,29 +27,76 @@ const (
 // with values in CloudTrail Lake's text form: see docs/query.md. It does
 // not close r; it returns the first write error or r.Err().
 func WriteCSV(w io.Writer, r *Rows) error {
-	cw := csv.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	types := columnTypes(r)
-	header := make([]string, len(r.Columns()))
+	var line, cell []byte
 	for i, c := range r.Columns() {
-		header[i] = c.Name
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVField(line, []byte(c.Name))
 	}
-	if err := cw.Write(header); err != nil {
+	line = append(line, '\n')
+	if _, err := bw.Write(line); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	rec := make([]string, len(header))
 	for r.Next() {
+		line = line[:0]
 		for i, v := range r.Values() {
-			rec[i] = csvCell(v, types[i])
+			if i > 0 {
+				line = append(line, ',')
+			}
+			cell = appendCSVCell(cell[:0], v, types[i])
+			line = appendCSVField(line, cell)
 		}
-		if err := cw.Write(rec); err != nil {
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return r.Err()
+}
+
+// appendCSVField appends field as encoding/csv's Writer writes it (comma
+// separator, \n line ends): quoted, with quotes doubled, when it holds a
+// comma, quote, CR or LF, begins with a space or tab, or is \. alone.
+// Writing into one reused line buffer instead of a []string per row keeps
+// a large result from allocating per cell.
+func appendCSVField(b, field []byte) []byte {
+	if !csvNeedsQuotes(field) {
+		return append(b, field...)
+	}
+	b = append(b, '"')
+	for {
+		i := slices.Index(field, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, field[:i+1]...)
+		b = append(b, '"')
+		field = field[i+1:]
+	}
+	b = append(b, field...)
+	return append(b, '"')
+}
+
+func csvNeedsQuotes(field []byte) bool {
+	if len(field) == 0 {
+		return false
+	}
+	if len(field) == 2 && field[0] == '\\' && field[1] == '.' {
+		return true
+	}
+	for _, c := range field {
+		if c == ',' || c == '"' || c == '\r' || c == '\n' {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRune(field)
+	return unicode.IsSpace(r)
 }
 
 // WriteJSON writes r as JSON Lines: one object per row, keys in select-list
@@ -107,17 +154,30 @@ func columnTypes(r *Rows) []*dtype {
 
 // csvCell formats one value as text in Trino's form (trinofmt.go): NULL
 // is empty.
-func csvCell(v any, t *dtype) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		if t != nil && t.name == "JSON" {
-			return string(appendJSONText(nil, v))
-		}
-		return v
+func csvCell(v any, t *dtype) string { return string(appendCSVCell(nil, v, t)) }
+
+// appendCSVCell appends csvCell(v, t), without allocating for the common
+// scalar types.
+func appendCSVCell(b []byte, v any, t *dtype) []byte {
+	if v == nil {
+		return b
 	}
-	return string(appendTrino(nil, v, t))
+	if t != nil && t.name == "JSON" {
+		return appendJSONText(b, v)
+	}
+	switch v := v.(type) {
+	case string:
+		return append(b, v...)
+	case time.Time:
+		return appendTimeText(b, v, t)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10)
+	case bool:
+		return strconv.AppendBool(b, v)
+	}
+	return appendTrino(b, v, t)
 }
 
 // scalarText formats a non-nested, non-nil value.
@@ -150,16 +210,18 @@ func scalarText(v any, t *dtype) string {
 	return fmt.Sprint(v)
 }
 
-func timeText(v time.Time, t *dtype) string {
+func timeText(v time.Time, t *dtype) string { return string(appendTimeText(nil, v, t)) }
+
+func appendTimeText(b []byte, v time.Time, t *dtype) []byte {
 	switch {
 	case t.isDate():
-		return v.UTC().Format(dateLayout)
+		return v.UTC().AppendFormat(b, dateLayout)
 	case t.isZoned():
-		return v.UTC().Format(timestampLayout) + " UTC" // Trino's timestamp with time zone; sessions run in UTC
+		return append(v.UTC().AppendFormat(b, timestampLayout), " UTC"...) // Trino's timestamp with time zone; sessions run in UTC
 	case t.isTimestamp():
-		return v.UTC().Format(timestampLayout)
+		return v.UTC().AppendFormat(b, timestampLayout)
 	}
-	return v.Format(timeLayout) // TIME: duckdb-go dates it 0001-01-01 UTC
+	return v.AppendFormat(b, timeLayout) // TIME: duckdb-go dates it 0001-01-01 UTC
 }
 
 func formatFloat(f float64, bits int) string {

@@ -174,3 +174,22 @@ func TestTableCell(t *testing.T) {
 	require.Equal(t, MaxTableCellWidth, len([]rune(long)))
 	require.Equal(t, '…', []rune(long)[MaxTableCellWidth-1])
 }
+
+// FuzzCSVField: WriteCSV's field writer writes what encoding/csv writes.
+func FuzzCSVField(f *testing.F) {
+	for _, s := range []string{"", "plain", "a,b", `say "hi"`, "two\nlines", "cr\rlf", " lead", "\tlead", `\.`, "\u00a0nbsp", "é✓", `""`, "\x85next"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		cw := csv.NewWriter(&want)
+		if err := cw.Write([]string{s, "x"}); err != nil {
+			t.Fatal(err)
+		}
+		cw.Flush()
+		got := append(appendCSVField(nil, []byte(s)), ",x\n"...)
+		if string(got) != want.String() {
+			t.Fatalf("field %q: got %q, encoding/csv writes %q", s, got, want.String())
+		}
+	})
+}

@@ -115,6 +115,30 @@ func (f *fixture) lookup(t *testing.T, in history.Input) history.Page {
 
 func attr(k, v string) []history.Attribute { return []history.Attribute{{Key: k, Value: v}} }
 
+// TestLookupReturnsWholeRecord: CloudTrailEvent is the record as it was
+// ingested, including the eventID and requestID text that segments store
+// apart from eventJson (lake/idcut.go), and the history answers every
+// attribute from its own columns.
+func TestLookupReturnsWholeRecord(t *testing.T) {
+	f := newFixture(t)
+	const id = "0f2a5a7e-1111-4c2b-9d9e-123456789abc"
+	rec := record(id, "CreateUser", t0.Add(-time.Hour), "role", map[string]any{
+		"requestID":         "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+		"requestParameters": map[string]any{"userName": "mallory", "tags": []any{map[string]any{"key": "k", "value": "é✓"}}},
+		"eventSource":       "iam.amazonaws.com",
+	})
+	f.ingest(t, writeTrail(t, f.dir, "a.json", rec))
+	want, err := json.Marshal(rec)
+	require.NoError(t, err)
+
+	for _, in := range []history.Input{{}, {Attributes: attr(history.KeyEventID, id)}, {Attributes: attr(history.KeyUsername, "bob-session")},
+		{Attributes: attr(history.KeyAccessKeyID, "ASIAROLE")}, {Attributes: attr(history.KeyEventSource, "iam.amazonaws.com")}} {
+		got := f.lookup(t, in)
+		require.Equal(t, []string{id}, ids(got), "%+v", in)
+		require.JSONEq(t, string(want), got.Events[0].CloudTrailEvent)
+	}
+}
+
 // TestLookupByEveryAttribute ingests trail files and looks events up by
 // each attribute of the model.
 func TestLookupByEveryAttribute(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/auditlake/auditlake/lake"
 )
 
 // usernameSQL is the event history's "User name" of a record, as CloudTrail
@@ -83,11 +85,11 @@ func (q plan) build(paths []string, ts timeSpan, fetch int) (string, []any) {
   coalesce(userIdentity.accessKeyId, ''), coalesce(eventSource, ''), coalesce(%s, ''),
   coalesce(awsRegion, ''), coalesce(errorCode, ''), coalesce(sourceIPAddress, ''),
   coalesce(array_to_string(list_transform(resources, r -> coalesce(r.type, '') || chr(31) || %s), chr(30)), ''),
-  eventJson
+  %s
 FROM read_parquet([%s], hive_partitioning = false)
 WHERE %s
 ORDER BY eventTime DESC, coalesce(eventID, '') DESC
-LIMIT %d`, usernameSQL, resourceNameSQL, strings.Join(files, ", "), strings.Join(where, "\n  AND "), fetch)
+LIMIT %d`, usernameSQL, resourceNameSQL, lake.StoredEventJSON, strings.Join(files, ", "), strings.Join(where, "\n  AND "), fetch)
 	return stmt, args
 }
 
