@@ -52,6 +52,12 @@ bench-quick: build
 bench-100m: build
 	$(GO) run ./bench/cmd/lakebench -events 1000000 -days 30 -scale 10000000,100000000 -out bench/results/100m
 
+# Rows per second streaming 1M rows through the Postgres port (pgx, psql)
+# beside DuckDB producing them in process; writes bench/results/pgbench.md.
+.PHONY: bench-pg
+bench-pg: build
+	$(GO) run ./bench/cmd/pgbench -rows 1000000 -out bench/results/pgbench.md
+
 # A streaming store before and after compaction, against one bulk ingest
 # of the same 100k events; writes bench/results/compaction.md.
 .PHONY: bench-compaction
