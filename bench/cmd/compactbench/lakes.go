@@ -16,6 +16,8 @@ import (
 
 	"github.com/auditlake/auditlake/bench"
 	"github.com/auditlake/auditlake/lake"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // storeName is the name of the benchmark store in each lake.
@@ -35,14 +37,14 @@ func createStore(ctx context.Context, bin string, lr *lakeRun) error {
 	if err := os.RemoveAll(lr.dir); err != nil {
 		return err
 	}
-	res, err := runProc(ctx, true, bin, "--lake", lr.dir, "eds", "create", "--name", storeName,
+	res, err := harness.Run(ctx, nil, true, bin, "--lake", lr.dir, "eds", "create", "--name", storeName,
 		"--retention-days", strconv.Itoa(lake.MaxRetentionDays), "--advanced-event-selectors", bench.StoreSelectors)
 	if err != nil {
 		return err
 	}
 	var created struct{ EventDataStoreArn string }
 	if err := json.Unmarshal(res.Stdout, &created); err != nil {
-		return fmt.Errorf("eds create output: %w: %s", err, tail(string(res.Stdout), 300))
+		return fmt.Errorf("eds create output: %w: %s", err, harness.Tail(string(res.Stdout), 300))
 	}
 	arn := created.EventDataStoreArn
 	lr.storeID = arn[strings.LastIndexByte(arn, '/')+1:]
@@ -52,13 +54,13 @@ func createStore(ctx context.Context, bin string, lr *lakeRun) error {
 var ingestedRE = regexp.MustCompile(`ingested (\d+) events from (\d+) inputs`)
 
 // ingestBulk ingests the whole trail in one `auditlake ingest` run.
-func ingestBulk(ctx context.Context, bin, dir, trail string) (procResult, error) {
-	res, err := runProc(ctx, false, bin, "--lake", dir, "ingest", "--eds", storeName, trail)
+func ingestBulk(ctx context.Context, bin, dir, trail string) (harness.Proc, error) {
+	res, err := harness.Run(ctx, nil, false, bin, "--lake", dir, "ingest", "--eds", storeName, trail)
 	if err != nil {
 		return res, err
 	}
 	if !ingestedRE.Match(res.Stderr) {
-		return res, fmt.Errorf("ingest: no summary line in %q", tail(string(res.Stderr), 500))
+		return res, fmt.Errorf("ingest: no summary line in %q", harness.Tail(string(res.Stderr), 500))
 	}
 	return res, nil
 }
@@ -66,7 +68,7 @@ func ingestBulk(ctx context.Context, bin, dir, trail string) (procResult, error)
 // compact runs one maintenance pass on the lake: compaction of segments of
 // any age, and no grace period for the merged inputs' files, so that the
 // figures after it count only live files. It returns the pass's summary.
-func compact(ctx context.Context, c config, bin, dir string) (procResult, string, error) {
+func compact(ctx context.Context, c config, bin, dir string) (harness.Proc, string, error) {
 	args := []string{"--lake", dir, "maintenance", "run", "--compact-min-age", "1ns", "--retire-grace", "0"}
 	if c.profile != "" {
 		args = append(args, "--cpuprofile", c.profile)
@@ -74,7 +76,7 @@ func compact(ctx context.Context, c config, bin, dir string) (procResult, string
 	if c.targetBytes > 0 {
 		args = append(args, "--target-segment-bytes", strconv.FormatInt(c.targetBytes, 10))
 	}
-	res, err := runProc(ctx, true, bin, args...)
+	res, err := harness.Run(ctx, nil, true, bin, args...)
 	if err != nil {
 		return res, "", err
 	}
@@ -83,7 +85,7 @@ func compact(ctx context.Context, c config, bin, dir string) (procResult, string
 			return res, strings.TrimSpace(line), nil
 		}
 	}
-	return res, "", fmt.Errorf("maintenance run: no summary line in %q", tail(string(res.Stdout), 500))
+	return res, "", fmt.Errorf("maintenance run: no summary line in %q", harness.Tail(string(res.Stdout), 500))
 }
 
 // figures are the storage figures of the benchmark store.

@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 type config struct {
@@ -83,11 +85,11 @@ func run(ctx context.Context, c config) error {
 	if err := os.MkdirAll(c.work, 0o755); err != nil {
 		return err
 	}
-	bin, err := ensureBinary(ctx, c.bin)
+	bin, err := harness.EnsureBinary(ctx, c.bin)
 	if err != nil {
 		return err
 	}
-	r := &report{cfg: c, machine: describeMachine(ctx)}
+	r := &report{cfg: c, machine: harness.DescribeMachine(ctx)}
 	logf("machine: %s", r.machine)
 	if r.gen, err = generate(ctx, c); err != nil {
 		return err
@@ -143,6 +145,6 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	r.bulkQ, r.afterQ = res[0], res[1]
-	r.loadEnd = loadAvg()
+	r.loadEnd = harness.LoadAvg()
 	return r.write()
 }

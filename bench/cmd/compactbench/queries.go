@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // queryTiming is one query on one lake.
@@ -26,8 +28,8 @@ func auditQueries(c config, arn string) []bench.Query {
 	return bench.AuditQueries(bench.QueryDay(c.end), arn)
 }
 
-func cliQuery(ctx context.Context, bin string, lr *lakeRun, sql string) (procResult, error) {
-	return runProc(ctx, true, bin, "--lake", lr.dir, "query", "--format", "csv", sql)
+func cliQuery(ctx context.Context, bin string, lr *lakeRun, sql string) (harness.Proc, error) {
+	return harness.Run(ctx, nil, true, bin, "--lake", lr.dir, "query", "--format", "csv", sql)
 }
 
 // busiestPrincipal returns the ARN of Q5's principal, from the lake.
@@ -60,7 +62,7 @@ func timeStart(ctx context.Context, c config, bin string, lr *lakeRun) (time.Dur
 			ds = append(ds, res.Wall)
 		}
 	}
-	return median(ds), nil
+	return harness.Median(ds), nil
 }
 
 // timeQueries runs each query on each lake: one warm-up run per lake, then
@@ -99,7 +101,7 @@ func timeQueries(ctx context.Context, c config, bin string, qs []bench.Query, la
 			}
 		}
 		for i, lr := range lakes {
-			qt[i].wall, qt[i].best, qt[i].rss = median(walls[i]), slices.Min(walls[i]), median(rss[i])
+			qt[i].wall, qt[i].best, qt[i].rss = harness.Median(walls[i]), slices.Min(walls[i]), harness.Median(rss[i])
 			out[i] = append(out[i], qt[i])
 			logf("%s on %s: %v (%d rows)", q.ID, lr.label, qt[i].wall.Round(time.Millisecond), qt[i].rows)
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // goalRatio is issue 7's goal: after compaction, the standard queries
@@ -17,12 +19,12 @@ const goalRatio = 1.10
 // report collects every measurement of one run.
 type report struct {
 	cfg     config
-	machine machine
+	machine harness.Machine
 	gen     bench.GenerateStats
 
-	bulkIngest     procResult
+	bulkIngest     harness.Proc
 	stream         streamStats
-	compaction     procResult
+	compaction     harness.Proc
 	compactSummary string
 
 	bulk, before, after figures

@@ -24,6 +24,8 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/cloudtraildata/types"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // ingestRun is one way of getting events into a store, measured over reps.
@@ -37,27 +39,27 @@ type ingestRun struct {
 	note    string
 }
 
-func (r ingestRun) medWall() time.Duration { return median(r.wall) }
-func (r ingestRun) medCPU() time.Duration  { return median(r.cpu) }
+func (r ingestRun) medWall() time.Duration { return harness.Median(r.wall) }
+func (r ingestRun) medCPU() time.Duration  { return harness.Median(r.cpu) }
 
 var ingestedRE = regexp.MustCompile(`ingested (\d+) events from (\d+) inputs \((\d+) skipped as already ingested, (\d+) records refused\)`)
 
 // createStore runs `eds create` and returns the store's ID.
 func createStore(ctx context.Context, bin, lakeDir, name, selectors string) (string, error) {
-	res, err := runProc(ctx, nil, true, bin, "--lake", lakeDir, "eds", "create", "--name", name, "--advanced-event-selectors", selectors)
+	res, err := harness.Run(ctx, nil, true, bin, "--lake", lakeDir, "eds", "create", "--name", name, "--advanced-event-selectors", selectors)
 	if err != nil {
 		return "", err
 	}
 	var created struct{ EventDataStoreArn string }
 	if err := json.Unmarshal(res.Stdout, &created); err != nil {
-		return "", fmt.Errorf("eds create output: %w: %s", err, tail(string(res.Stdout), 300))
+		return "", fmt.Errorf("eds create output: %w: %s", err, harness.Tail(string(res.Stdout), 300))
 	}
 	return storeIDOf(created.EventDataStoreArn), nil
 }
 
 // countStore returns the events a store holds, through `auditlake query`.
 func countStore(ctx context.Context, bin, lakeDir, store string) (int, error) {
-	res, err := runProc(ctx, nil, true, bin, "--lake", lakeDir, "query", "--format", "csv", "SELECT COUNT(*) AS n FROM "+store)
+	res, err := harness.Run(ctx, nil, true, bin, "--lake", lakeDir, "query", "--format", "csv", "SELECT COUNT(*) AS n FROM "+store)
 	if err != nil {
 		return 0, err
 	}
@@ -81,13 +83,13 @@ func measureIngest(ctx context.Context, c config, bin, trail string, r *report) 
 		if _, err := createStore(ctx, bin, lakeDir, "bench", c.selectors()); err != nil {
 			return err
 		}
-		res, err := runProc(ctx, nil, false, bin, "--lake", lakeDir, "ingest", "--eds", "bench", trail)
+		res, err := harness.Run(ctx, nil, false, bin, "--lake", lakeDir, "ingest", "--eds", "bench", trail)
 		if err != nil {
 			return err
 		}
 		m := ingestedRE.FindStringSubmatch(string(res.Stderr))
 		if m == nil {
-			return fmt.Errorf("ingest: no summary line in %q", tail(string(res.Stderr), 500))
+			return fmt.Errorf("ingest: no summary line in %q", harness.Tail(string(res.Stderr), 500))
 		}
 		run.events, _ = strconv.Atoi(m[1])
 		r.refused, _ = strconv.Atoi(m[4])
@@ -115,7 +117,7 @@ func measureImport(ctx context.Context, c config, bin, name, source string, env 
 			return err
 		}
 		args := append([]string{"--lake", lakeDir, "import", "--eds", "bench", source}, c.importArgs()...)
-		res, err := runProc(ctx, env, false, bin, args...)
+		res, err := harness.Run(ctx, env, false, bin, args...)
 		if err != nil {
 			return err
 		}
@@ -226,7 +228,7 @@ func measureConvert(ctx context.Context, c config, trail string, r *report) erro
 	r.duckParquet = filepath.Join(c.work, "duckdb.parquet")
 	os.Remove(r.duckParquet)
 	env := []string{childEnv + "=convert", childSrcEnv + "=" + trail, childDstEnv + "=" + r.duckParquet}
-	res, err := runProc(ctx, env, true, self)
+	res, err := harness.Run(ctx, env, true, self)
 	if err != nil {
 		return fmt.Errorf("duckdb convert: %w", err)
 	}

@@ -13,12 +13,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -26,6 +24,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // The other stores of the query lake: every data event (the second store
@@ -185,7 +185,7 @@ func run(ctx context.Context, c config) error {
 	if err := os.MkdirAll(c.work, 0o755); err != nil {
 		return err
 	}
-	bin, err := ensureBinary(ctx, c.bin)
+	bin, err := harness.EnsureBinary(ctx, c.bin)
 	if err != nil {
 		return err
 	}
@@ -261,24 +261,6 @@ func run(ctx context.Context, c config) error {
 	return r.write()
 }
 
-// ensureBinary returns the absolute path of the auditlake binary, building
-// it when it does not exist.
-func ensureBinary(ctx context.Context, bin string) (string, error) {
-	abs, err := filepath.Abs(bin)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-		logf("building %s", bin)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", abs, "./cmd/auditlake")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("build auditlake: %w", err)
-		}
-	}
-	return abs, nil
-}
-
 // generate writes the trail files once per (events, days, seed, end) into
 // their own folder under the work folder and reuses them on later runs; a
 // stamp file written last marks them complete.
@@ -310,7 +292,7 @@ type queryLake struct {
 	dir         string
 	bench, data string
 	stores      []string // every store's ID, bench first
-	build       procResult
+	build       harness.Proc
 	benchEvents int
 	events      int // generated
 	days        int
@@ -336,7 +318,7 @@ func buildQueryLake(ctx context.Context, c config, bin, trail, dir string, nStor
 	ql.bench, ql.data = ql.stores[0], ql.stores[1]
 	args = append(append(args, "file://"+filepath.ToSlash(trail)), c.importArgs()...)
 	logf("building the query lake %s (%d stores)", dir, nStores)
-	res, err := runProc(ctx, nil, false, bin, args...)
+	res, err := harness.Run(ctx, nil, false, bin, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // profile is a CPU and an allocation profile of one auditlake process,
@@ -35,7 +37,7 @@ func profileIngest(ctx context.Context, c config, bin, trail string, r *report) 
 		return err
 	}
 	p := newProfile(c, "ingest", fmt.Sprintf("`auditlake ingest` of the %d-event trail into the bench store", r.gen.Events))
-	if _, err := runProc(ctx, nil, false, bin, "--lake", lakeDir, "--cpuprofile", p.cpuPath, "--memprofile", p.memPath, "ingest", "--eds", "bench", trail); err != nil {
+	if _, err := harness.Run(ctx, nil, false, bin, "--lake", lakeDir, "--cpuprofile", p.cpuPath, "--memprofile", p.memPath, "ingest", "--eds", "bench", trail); err != nil {
 		return err
 	}
 	return p.finish(ctx, bin, r)
@@ -102,7 +104,7 @@ func pprofTop(ctx context.Context, bin, path string, flags ...string) (string, e
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = string(ee.Stderr)
 		}
-		return "", fmt.Errorf("go tool pprof %s: %w: %s", path, err, tail(stderr, 500))
+		return "", fmt.Errorf("go tool pprof %s: %w: %s", path, err, harness.Tail(stderr, 500))
 	}
 	var keep []string
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // queryResult is one query through every path. A zero duration is a path
@@ -50,7 +52,7 @@ func timeN(reps int, fn func() (int, error)) (time.Duration, int, error) {
 		}
 		ds = append(ds, time.Since(start))
 	}
-	return median(ds), n, nil
+	return harness.Median(ds), n, nil
 }
 
 // measureQueries runs the audit queries on the query lake through each
@@ -76,8 +78,8 @@ func measureQueries(ctx context.Context, c config, db *sql.DB, bin string, ql *q
 	}
 
 	if c.on("cli") {
-		cli := func(sqlText string) (procResult, error) {
-			return runProc(ctx, nil, true, bin, "--lake", ql.dir, "query", "--format", "csv", sqlText)
+		cli := func(sqlText string) (harness.Proc, error) {
+			return harness.Run(ctx, nil, true, bin, "--lake", ql.dir, "query", "--format", "csv", sqlText)
 		}
 		b.startSQL = "SELECT 1"
 		if _, err := cli(b.startSQL); err != nil {
@@ -99,7 +101,7 @@ func measureQueries(ctx context.Context, c config, db *sql.DB, bin string, ql *q
 			if err != nil {
 				return fmt.Errorf("%s through auditlake query: %w", q.ID, err)
 			}
-			res[i].cliRSS = medianInt(rss)
+			res[i].cliRSS = harness.Median(rss)
 			logf("%s auditlake query: %v (%d rows)", q.ID, res[i].cli.Round(time.Millisecond), res[i].cliRows)
 		}
 	}

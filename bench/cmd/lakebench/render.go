@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // write writes report.csv (every figure) and report.md (the figures by
@@ -138,7 +140,7 @@ func (r *report) ingestDetail(b *strings.Builder) {
 		for _, w := range in.wall {
 			ws = append(ws, secs(w))
 		}
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.1f | %s |\n", in.name, in.events, strings.Join(ws, " "), secs(in.medCPU()), mib(medianInt(in.rss)), float64(in.inBytes)/1e6, in.note)
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.1f | %s |\n", in.name, in.events, strings.Join(ws, " "), secs(in.medCPU()), mib(harness.Median(in.rss)), float64(in.inBytes)/1e6, in.note)
 	}
 	b.WriteString("\nInput MB: the .json.gz files for the file and S3 paths; the eventData JSON sent for PutAuditEvents (its CPU and RSS are the server's).\n\n")
 }
@@ -232,7 +234,8 @@ func (r *report) profileDetail(b *strings.Builder) {
 		b.WriteString("Not taken in this run.\n\n")
 	}
 	for _, p := range r.profiles {
-		fmt.Fprintf(b, "### %s\n\n%s. Profiles: `%s`, `%s` (`go tool pprof -http : %s %s`).\n\n", p.name, p.what, p.cpuPath, p.memPath, r.machine.Auditlak, p.cpuPath)
+		cpu, mem := shownPath(p.cpuPath), shownPath(p.memPath)
+		fmt.Fprintf(b, "### %s\n\n%s. Profiles: `%s`, `%s` (`go tool pprof -http : %s %s`).\n\n", p.name, p.what, cpu, mem, shownPath(r.machine.Auditlak), cpu)
 		fmt.Fprintf(b, "CPU, top %d by flat time:\n\n```\n%s\n```\n\nCPU, top %d by cumulative time:\n\n```\n%s\n```\n\nAllocations (alloc_space), top %d:\n\n```\n%s\n```\n\n",
 			profileTop, p.cpuTop, profileTop, p.cpuCum, profileTop, p.allocTop)
 	}
@@ -253,4 +256,19 @@ func (r *report) sqlDetail(b *strings.Builder) {
 		}
 	}
 	b.WriteString("\n")
+}
+
+// shownPath writes a path of this machine as the report shows it: under
+// the temporary folder as $TMPDIR/..., under the working folder relative
+// to it, so that a committed report names no machine's folders.
+func shownPath(p string) string {
+	if rel, err := filepath.Rel(os.TempDir(), p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("$TMPDIR", rel)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
 }

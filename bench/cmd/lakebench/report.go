@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/bench"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // report collects every measurement of one run.
@@ -84,13 +86,13 @@ func (r *report) ingestRows() []row {
 	for _, in := range r.ingests {
 		w, cpu := in.medWall(), in.medCPU()
 		rate := float64(in.events) / w.Seconds()
-		rss := medianInt(in.rss)
+		rss := harness.Median(in.rss)
 		rows = append(rows,
 			row{"ingest", in.name + ": events/s (vs DuckDB's conversion)", fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.0f", cvRate), ratio(rate, cvRate), ">= 1x (stretch 2x)", goalMet(cv.events > 0, rate >= cvRate)},
 			row{"ingest", in.name + ": events/s per core (events / CPU s)", fmt.Sprintf("%.0f", perCore(float64(in.events), cpu)), fmt.Sprintf("%.0f", perCore(float64(cv.events), cv.medCPU())),
 				ratio(perCore(float64(in.events), cpu), perCore(float64(cv.events), cv.medCPU())), "-", "-"},
 			row{"ingest", in.name + ": MB/s of input, per core", fmt.Sprintf("%.1f", perCore(float64(in.inBytes)/1e6, cpu)), fmt.Sprintf("%.1f", perCore(float64(cv.inBytes)/1e6, cv.medCPU())), "-", "-", "-"},
-			row{"ingest", in.name + ": peak RSS", mib(rss), mib(medianInt(cv.rss)), ratio(float64(rss), float64(medianInt(cv.rss))), "< 1 GiB", yes(rss < 1<<30)},
+			row{"ingest", in.name + ": peak RSS", mib(rss), mib(harness.Median(cv.rss)), ratio(float64(rss), float64(harness.Median(cv.rss))), "< 1 GiB", yes(rss < 1<<30)},
 		)
 	}
 	return rows
@@ -296,7 +298,7 @@ func (r *report) checks() []string {
 			w = append(w, fmt.Sprintf("%s: DuckDB on raw JSON returned %d rows, on the lake Parquet %d", q.q.ID, q.rawRows, q.duckRows))
 		}
 		if q.rawErr != "" {
-			w = append(w, fmt.Sprintf("%s on raw JSON failed: %s", q.q.ID, tail(q.rawErr, 300)))
+			w = append(w, fmt.Sprintf("%s on raw JSON failed: %s", q.q.ID, harness.Tail(q.rawErr, 300)))
 		}
 	}
 	for _, s := range r.scale {
@@ -308,15 +310,15 @@ func (r *report) checks() []string {
 	}
 	for _, cr := range r.clients {
 		if cr.apiErrors > 0 {
-			w = append(w, fmt.Sprintf("%d clients: %d of %d API queries failed: %s", cr.n, cr.apiErrors, cr.apiRuns, tail(cr.firstErr, 300)))
+			w = append(w, fmt.Sprintf("%d clients: %d of %d API queries failed: %s", cr.n, cr.apiErrors, cr.apiRuns, harness.Tail(cr.firstErr, 300)))
 		}
 	}
 	if l := r.load; l != nil {
 		if l.putFailed > 0 {
-			w = append(w, fmt.Sprintf("under load %d events were refused: %s", l.putFailed, tail(l.putErr, 300)))
+			w = append(w, fmt.Sprintf("under load %d events were refused: %s", l.putFailed, harness.Tail(l.putErr, 300)))
 		}
 		if l.queryErrors+l.baseError > 0 {
-			w = append(w, fmt.Sprintf("under load %d queries failed (%d without load): %s", l.queryErrors, l.baseError, tail(l.queryErr, 300)))
+			w = append(w, fmt.Sprintf("under load %d queries failed (%d without load): %s", l.queryErrors, l.baseError, harness.Tail(l.queryErr, 300)))
 		}
 		if l.markersSeen < l.markers {
 			w = append(w, fmt.Sprintf("under load %d of %d marker events never became queryable", l.markers-l.markersSeen, l.markers))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 func TestPercentile(t *testing.T) {
@@ -42,13 +44,13 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestMedian(t *testing.T) {
-	if got := median([]time.Duration{3, 1, 2}); got != 2 {
+	if got := harness.Median([]time.Duration{3, 1, 2}); got != 2 {
 		t.Errorf("odd: %v", got)
 	}
-	if got := median([]time.Duration{4, 1, 3, 2}); got != 2 { // (2+3)/2 in integer nanoseconds
+	if got := harness.Median([]time.Duration{4, 1, 3, 2}); got != 2 { // (2+3)/2 in integer nanoseconds
 		t.Errorf("even: %v", got)
 	}
-	if got := medianInt([]int64{10, 30}); got != 20 {
+	if got := harness.Median([]int64{10, 30}); got != 20 {
 		t.Errorf("medianInt: %v", got)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // windowResult is Q4 over a window of days ending at the history's end.
@@ -42,7 +44,7 @@ type clientsResult struct {
 type scaleResult struct {
 	events, days int
 	benchEvents  int
-	build        procResult
+	build        harness.Proc
 	results      []queryResult // cli, duckCold, cliRows, duckRows
 }
 
@@ -228,7 +230,7 @@ func measureScale(ctx context.Context, c config, db *sql.DB, bin string, n int, 
 	for _, q := range auditQueries(r.day, r.week, arn) {
 		qr := queryResult{q: q}
 		qr.cli, qr.cliRows, err = timeN(reps, func() (int, error) {
-			p, err := runProc(ctx, nil, true, bin, "--lake", dir, "query", "--format", "csv", q.on(ql.bench, ql.data))
+			p, err := harness.Run(ctx, nil, true, bin, "--lake", dir, "query", "--format", "csv", q.on(ql.bench, ql.data))
 			return countCSVRows(p.Stdout), err
 		})
 		if err != nil {

@@ -23,6 +23,8 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtraildata"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 // The administrator key every served bench lake gets: serve creates it
@@ -121,10 +123,10 @@ func startServer(ctx context.Context, bin, lakeDir string, extra ...string) (*se
 
 // stop ends the server with SIGTERM (it flushes accepted events and writes
 // profiles on the way out) and returns its rusage: peak RSS and CPU.
-func (s *server) stop() (procResult, error) {
+func (s *server) stop() (harness.Proc, error) {
 	defer s.logFile.Close()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return procResult{}, err
+		return harness.Proc{}, err
 	}
 	var err error
 	select {
@@ -133,7 +135,7 @@ func (s *server) stop() (procResult, error) {
 		_ = s.cmd.Process.Kill()
 		err = errors.Join(errors.New("serve did not stop within 2 minutes of SIGTERM"), <-s.done)
 	}
-	var res procResult
+	var res harness.Proc
 	if ps := s.cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			res.MaxRSS = ru.Maxrss * 1024

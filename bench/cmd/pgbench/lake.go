@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -44,24 +43,6 @@ type benchLake struct {
 // segmentGlob matches the store's Parquet segments.
 func (l benchLake) segmentGlob() string {
 	return filepath.Join(l.dir, "objects", "stores", l.storeID, "data", "*", "*.parquet")
-}
-
-// ensureBinary returns the absolute path of the auditlake binary, building
-// it when it does not exist.
-func ensureBinary(ctx context.Context, bin string) (string, error) {
-	abs, err := filepath.Abs(bin)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-		logf("building %s", bin)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", abs, "./cmd/auditlake")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("build auditlake: %w", err)
-		}
-	}
-	return abs, nil
 }
 
 // prepareLake generates events (a quarter more than the rows wanted, as
@@ -192,24 +173,4 @@ func (s *server) stop() error {
 		_ = s.cmd.Process.Kill()
 		return errors.New("auditlake serve did not stop within 60s of SIGINT")
 	}
-}
-
-// describeMachine is a line about where the numbers were taken.
-func describeMachine() string {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				if i := strings.IndexByte(line, ':'); i >= 0 {
-					model = strings.TrimSpace(line[i+1:])
-				}
-				break
-			}
-		}
-	}
-	load := ""
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		load = ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
-	}
-	return fmt.Sprintf("%s, %d cores, %s/%s, %s%s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
 }

@@ -19,6 +19,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"time"
+
+	"github.com/auditlake/auditlake/bench/harness"
 )
 
 type config struct {
@@ -76,7 +78,7 @@ var shapes = []shape{
 }
 
 func run(ctx context.Context, c config) error {
-	bin, err := ensureBinary(ctx, c.bin)
+	bin, err := harness.EnsureBinary(ctx, c.bin)
 	if err != nil {
 		return err
 	}
@@ -84,7 +86,7 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	r := &report{cfg: c, lake: lk, machine: describeMachine()}
+	r := &report{cfg: c, lake: lk, machine: func() string { m := harness.DescribeMachine(ctx); return m.String() + ", load average " + m.Load }()}
 	if err := measureEngine(ctx, c, lk, r); err != nil {
 		return err
 	}
