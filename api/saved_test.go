@@ -65,14 +65,7 @@ func newSavedEnv(t *testing.T) *savedEnv {
 	require.NoError(t, err)
 	e.mgr, err = jobs.New(l, eng, jobs.Options{FlushInterval: 20 * time.Millisecond, Workers: 1})
 	require.NoError(t, err)
-	st := saved.NewStore(l, saved.StoreOptions{Authorize: api.ReadAuthorizer{Keys: keys}, Analyze: func(ctx context.Context, stmt string) ([]lake.StoreInfo, error) {
-		reads, err := eng.Analyze(ctx, stmt)
-		out := make([]lake.StoreInfo, len(reads))
-		for i, r := range reads {
-			out[i] = r.Store
-		}
-		return out, err
-	}})
+	st := saved.NewStore(l, saved.StoreOptions{Authorize: api.ReadAuthorizer{Keys: keys}, Analyze: saved.EngineAnalyzer(eng)})
 	sch, err := saved.NewScheduler(st, saved.Options{Runner: saved.JobRunner{Queries: e.mgr, Poll: 10 * time.Millisecond}, Signer: e.mgr})
 	require.NoError(t, err)
 	srv, err := api.New(api.Options{Lake: l, Keys: keys, Queries: e.mgr, Saved: st, Reports: sch})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/auditlake/auditlake/api"
@@ -29,21 +28,5 @@ func startReports(l *lake.Lake, eng *query.Engine, mgr *jobs.Manager, keys *iam.
 // savedStore is the lake's saved-query store, with the engine's analyzer
 // and the key store's authorizer.
 func savedStore(l *lake.Lake, eng *query.Engine, keys *iam.Keys) *saved.Store {
-	return saved.NewStore(l, saved.StoreOptions{Analyze: analyzer(eng), Authorize: api.ReadAuthorizer{Keys: keys}})
-}
-
-// analyzer checks a saved statement with the engine and returns the
-// stores it reads.
-func analyzer(eng *query.Engine) saved.Analyzer {
-	return func(ctx context.Context, statement string) ([]lake.StoreInfo, error) {
-		reads, err := eng.Analyze(ctx, statement)
-		if err != nil {
-			return nil, err
-		}
-		stores := make([]lake.StoreInfo, len(reads))
-		for i, r := range reads {
-			stores[i] = r.Store
-		}
-		return stores, nil
-	}
+	return saved.NewStore(l, saved.StoreOptions{Analyze: saved.EngineAnalyzer(eng), Authorize: api.ReadAuthorizer{Keys: keys}})
 }

@@ -70,7 +70,7 @@ func (x *savedCmd) with(cmd *cobra.Command, engine bool, fn func(ctx context.Con
 				return err
 			}
 			defer e.eng.Close()
-			opts.Analyze = analyzer(e.eng)
+			opts.Analyze = saved.EngineAnalyzer(e.eng)
 		}
 		e.st = saved.NewStore(l, opts)
 		return api.SavedError(fn(ctx, e))

@@ -12,12 +12,29 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditlake/auditlake/lake"
+	"github.com/auditlake/auditlake/query"
 )
 
 // Analyzer returns the event data stores a statement reads, or the
 // statement's error (query.ErrInvalidStatement). The server passes the
 // query engine's Analyze.
 type Analyzer func(ctx context.Context, statement string) ([]lake.StoreInfo, error)
+
+// EngineAnalyzer is the Analyzer of a query engine: the stores
+// eng.Analyze finds in the statement.
+func EngineAnalyzer(eng *query.Engine) Analyzer {
+	return func(ctx context.Context, statement string) ([]lake.StoreInfo, error) {
+		reads, err := eng.Analyze(ctx, statement)
+		if err != nil {
+			return nil, err
+		}
+		stores := make([]lake.StoreInfo, len(reads))
+		for i, r := range reads {
+			stores[i] = r.Store
+		}
+		return stores, nil
+	}
+}
 
 // StoreOptions configures NewStore.
 type StoreOptions struct {
