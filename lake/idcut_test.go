@@ -142,3 +142,19 @@ func BenchmarkCutIDs(b *testing.B) {
 		})
 	}
 }
+
+// TestRunesBefore checks the ASCII fast path of runesBefore against
+// counting runes, with the first non-ASCII byte at every place in and
+// around an 8-byte word.
+func TestRunesBefore(t *testing.T) {
+	for _, tail := range []string{"", "é", "東京", "🦆x", "\xff"} {
+		for pre := range 20 {
+			s := strings.Repeat("a", pre) + tail + strings.Repeat("b", 9)
+			for i := 0; i <= len(s); i++ {
+				if want := utf8.RuneCountInString(s[:i]); int(runesBefore(s, i)) != want {
+					t.Fatalf("runesBefore(%q, %d) = %d, want %d", s, i, runesBefore(s, i), want)
+				}
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,46 @@ func TestSegmentsKeepNullMaps(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSegmentsKeepEventJSON writes a segment of many Write chunks whose
+// eventJson texts differ in length, hold IDs to cut and non-ASCII text, and
+// reads every text back byte for byte: the writer reuses the memory of the
+// cut texts from one chunk to the next (cutArena), so a text the Parquet
+// writer had not copied would come back as another event's bytes.
+func TestSegmentsKeepEventJSON(t *testing.T) {
+	ctx := context.Background()
+	l := openLake(t, t.TempDir(), lake.Options{})
+	s := newStore(t, l, "event-json")
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	src, name := "s3.amazonaws.com", "GetObject"
+	rng := rand.New(rand.NewPCG(3, 5))
+	const n = 5000
+	events := make([]lake.Event, n)
+	want := make(map[string]string, n)
+	for i := range events {
+		id := fmt.Sprintf("%08x-1111-4222-8333-%012x", i, rng.Uint64()>>16)
+		rq := fmt.Sprintf("REQ%013d", i)
+		pad := strings.Repeat("é東x", rng.IntN(300))
+		j := fmt.Sprintf(`{"requestID":"%s","note":"%s","eventID":"%s","i":%d}`, rq, pad, id, i)
+		if i%7 == 0 {
+			j = fmt.Sprintf(`{"eventID":"%s","note":"%s","requestID":"%s"}`, id, pad, rq)
+		}
+		events[i] = lake.Event{EventTime: day.Add(time.Duration(rng.IntN(86400)) * time.Second), EventSource: &src, EventName: &name, EventID: &id, RequestID: &rq, EventJSON: j}
+		want[id] = j
+	}
+	segs, err := l.WriteSegments(ctx, s.ID, "", events)
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	path, ok := l.Bucket().LocalPath(segs[0].Key)
+	require.True(t, ok)
+	rows, err := parquet.ReadFile[lake.Event](path)
+	require.NoError(t, err)
+	require.Len(t, rows, n)
+	for _, r := range rows {
+		require.NotNil(t, r.CutEventID, "eventID %s was not cut", *r.EventID)
+		r.RestoreJSON()
+		require.Equal(t, want[*r.EventID], r.EventJSON)
 	}
 }

@@ -141,17 +141,19 @@ func writeInOrder[R Row](pw *parquet.GenericWriter[R], events []R, order []int32
 	const chunk = 512
 	buf := make([]R, 0, chunk)
 	masks := make([]uint16, 0, chunk)
+	var cuts cutArena
 	inGroup := 0 // rows written to the current row group
 	for len(order) > 0 {
 		n := min(chunk, len(order), DefaultRowGroupRows-inGroup)
 		buf = buf[:0]
+		cuts.reset() // the previous chunk's texts are in the writer's buffers
 		for _, i := range order[:n] {
 			buf = append(buf, events[i])
 			if e, ok := any(&buf[len(buf)-1]).(*Event); ok {
 				if history {
 					*e = historyRow(e)
 				}
-				cutIDs(e)
+				cuts.cut(e)
 			}
 		}
 		for rest := buf; len(rest) > 0; {

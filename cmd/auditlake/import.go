@@ -91,7 +91,7 @@ docs/import.md.`,
 	f.BoolVar(&pathStyle, "path-style", false, "address the S3 bucket in the path (most S3-compatible stores need it)")
 	f.IntVar(&opts.Workers, "workers", 0, "files decoded at once (default: the number of CPUs)")
 	f.IntVar(&opts.Downloads, "downloads", 0, fmt.Sprintf("files downloaded at once, each held whole in memory (default %d)", importjob.DefaultDownloads))
-	f.IntVar(&bufferMiB, "buffer-mib", 0, "MiB of events each destination holds before writing segments (default 128); bounds memory")
+	f.IntVar(&bufferMiB, "buffer-mib", 0, "MiB of events each destination holds before writing segments (default 64); bounds memory")
 	_ = cmd.MarkFlagRequired("eds")
 	return cmd
 }

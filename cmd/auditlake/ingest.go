@@ -36,9 +36,9 @@ and the other records of the file are still taken; the exit status is then 1.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.BufferBytes = int64(bufferMiB) << 20
 			if os.Getenv("GOMEMLIMIT") == "" {
-				// Keep the heap's garbage near the buffers it holds: the
-				// collector works harder instead of doubling the heap.
-				debug.SetMemoryLimit(4*opts.BufferBytes + 256<<20)
+				// Bound the heap near what the buffers need: the collector
+				// works harder instead of doubling the heap.
+				debug.SetMemoryLimit(ingest.IngestMemoryLimit(opts.BufferBytes))
 			}
 			opts.Stdin = cmd.InOrStdin()
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
