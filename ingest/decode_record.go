@@ -129,9 +129,9 @@ func (d *Decoder) buildEvent(o *fastjson.Object, compact []byte) (*lake.Event, e
 		case "additionalEventData":
 			ev.AdditionalEventData = b.textMap(v)
 		case "requestID":
-			ev.RequestID = b.str(v)
+			ev.RequestID, ev.RequestIDAt = b.idStr(v)
 		case "eventID":
-			ev.EventID = b.str(v)
+			ev.EventID, ev.EventIDAt = b.idStr(v)
 		case "readOnly":
 			ev.ReadOnly = boolOf(v)
 		case "resources":

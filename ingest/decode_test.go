@@ -160,8 +160,41 @@ func TestDecodeSamples(t *testing.T) {
 			for _, e := range evs {
 				require.False(t, e.EventTime.IsZero())
 				require.True(t, json.Valid([]byte(e.EventJSON)))
+				requireIDAt(t, e.EventJSON, "eventID", e.EventID, e.EventIDAt)
+				requireIDAt(t, e.EventJSON, "requestID", e.RequestID, e.RequestIDAt)
 			}
 		})
+	}
+}
+
+// requireIDAt checks where the decoder says the record holds its member
+// key (lake.Event.EventIDAt): at the value of the record's top-level member,
+// which the segment writer cuts out. Unset only when the value is absent or
+// not written as it is (escaped).
+func requireIDAt(t *testing.T, j, key string, v *string, at int32) {
+	t.Helper()
+	if v == nil || *v == "" {
+		return
+	}
+	var top map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(j), &top))
+	raw, err := json.Marshal(*v)
+	require.NoError(t, err)
+	if at == 0 {
+		require.NotEqual(t, string(raw), string(top[key]), "%s %s written as it is, but its place is unknown", key, *v)
+		return
+	}
+	i := int(at) - 1
+	require.Equal(t, *v, j[i:i+len(*v)])
+	// It is the top-level member's value: cutting it there leaves that
+	// member empty and every other member as it was.
+	var cut map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(j[:i]+j[i+len(*v):]), &cut))
+	require.Equal(t, `""`, string(cut[key]))
+	for k, raw := range top {
+		if k != key {
+			require.Equal(t, string(raw), string(cut[k]), "member %s", k)
+		}
 	}
 }
 

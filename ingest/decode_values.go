@@ -37,19 +37,38 @@ func (a *arena) add(s []byte) string {
 // when s is a slice of the parser's copy of json (no copy), else an arena
 // copy. The comparison makes this safe whatever b.base is.
 func (b *builder) sub(s []byte) string {
+	t, _ := b.subAt(s)
+	return t
+}
+
+// subAt is sub that also returns where s is in b.json: its byte offset plus
+// one, or 0 when it is not there as it is.
+func (b *builder) subAt(s []byte) (string, int32) {
 	if len(s) == 0 {
-		return ""
+		return "", 0
 	}
 	if b.base != 0 && len(s) <= len(b.json) {
 		p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 		if p >= b.base && p-b.base <= uintptr(len(b.json)-len(s)) {
 			off := int(p - b.base)
 			if t := b.json[off : off+len(s)]; t == string(s) {
-				return t
+				return t, int32(off + 1)
 			}
 		}
 	}
-	return b.d.arena.add(s)
+	return b.d.arena.add(s), 0
+}
+
+// idStr is str for the record's eventID and requestID: it also returns
+// where the value's text is in the record (see lake.Event.EventIDAt), 0 when
+// the value is not a string written without escapes.
+func (b *builder) idStr(v *fastjson.Value) (*string, int32) {
+	if v.Type() != fastjson.TypeString {
+		return b.str(v), 0
+	}
+	s, _ := v.StringBytes()
+	t, at := b.subAt(s)
+	return b.ptr(t), at
 }
 
 // ptr returns a pointer to a copy of s. The strings of one event share one

@@ -173,10 +173,12 @@ func mergeSegments[R Row](ctx context.Context, l *Lake, storeID string, group []
 		MinTime: group[0].MinTime,
 		MaxTime: group[0].MaxTime,
 		Format:  FormatVersion,
+		KeyCuts: true,
 		Batch:   MergedBatch(group),
 		Created: now,
 	}
 	for _, s := range group {
+		seg.KeyCuts = seg.KeyCuts && s.KeyCuts
 		seg.Rows += s.Rows
 		if s.MinTime.Before(seg.MinTime) {
 			seg.MinTime = s.MinTime

@@ -265,3 +265,52 @@ func TestCompactVerifiesBeforeCommit(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, tmp, "the merged file is removed")
 }
+
+// TestKeyCuts checks which segments say their eventJson cuts are all at the
+// record's own eventID and requestID members (Segment.KeyCuts, which lets a
+// query read the stored text): those the writer cut itself, and merges of
+// only such segments; not a segment of events that came already cut (their
+// cuts may be of the older, first-occurrence kind), nor a merge with one.
+func TestKeyCuts(t *testing.T) {
+	ctx := context.Background()
+	l := openLake(t, t.TempDir(), lake.Options{})
+	s := newStore(t, l, "key-cuts")
+	day := time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)
+	a, b := streamEvents("a", day, 100, time.Second), streamEvents("b", day.Add(time.Hour), 100, time.Second)
+	for _, evs := range [][]lake.Event{a, b} {
+		for i := range evs {
+			evs[i].EventIDAt = 13 // {"eventID":"<id>" ...
+		}
+	}
+	old := streamEvents("c", day.Add(2*time.Hour), 100, time.Second)
+	for i := range old { // stored form, cut where an older writer chose
+		at := int32(12)
+		old[i].CutEventID = &at
+		old[i].EventJSON = old[i].EventJSON[:12] + old[i].EventJSON[12+len(*old[i].EventID):]
+	}
+	segs := commitStream(t, l, s.ID, [][]lake.Event{a, b, old}, []string{"", "", ""})
+	require.True(t, segs[0].KeyCuts)
+	require.True(t, segs[1].KeyCuts)
+	require.False(t, segs[2].KeyCuts)
+
+	both, err := l.Compact(ctx, s.ID, segs[:2])
+	require.NoError(t, err)
+	require.True(t, both.KeyCuts)
+	all, err := l.Compact(ctx, s.ID, []lake.Segment{both, segs[2]})
+	require.NoError(t, err)
+	require.False(t, all.KeyCuts)
+
+	// The stored texts come back whole either way.
+	paths, release, err := l.Segments(ctx, s.ID, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	defer release()
+	require.Len(t, paths, 1)
+	rows, err := parquet.ReadFile[lake.Event](paths[0])
+	require.NoError(t, err)
+	require.Len(t, rows, 300)
+	for _, r := range rows {
+		require.NotNil(t, r.CutEventID)
+		r.RestoreJSON()
+		require.Equal(t, fmt.Sprintf(`{"eventID":%q,"eventSource":%q}`, *r.EventID, *r.EventSource), r.EventJSON)
+	}
+}

@@ -58,6 +58,12 @@ type Event struct {
 	// idcut.go and RestoreJSON.
 	CutEventID   *int32 `parquet:"eventJsonCutEventID,optional" json:"-"`
 	CutRequestID *int32 `parquet:"eventJsonCutRequestID,optional" json:"-"`
+	// EventIDAt and RequestIDAt say where the record's own eventID and
+	// requestID values are in EventJSON: the byte offset of the value's
+	// text plus one, 0 when unknown. The decoder sets them; a segment
+	// writer cuts only there (idcut.go). They are not stored.
+	EventIDAt   int32 `parquet:"-" json:"-"`
+	RequestIDAt int32 `parquet:"-" json:"-"`
 }
 
 // UserIdentity is the userIdentity struct column.

@@ -101,6 +101,8 @@ func historyRow(e *Event) Event {
 		EventJSON:       e.EventJSON,
 		CutEventID:      e.CutEventID,
 		CutRequestID:    e.CutRequestID,
+		EventIDAt:       e.EventIDAt,
+		RequestIDAt:     e.RequestIDAt,
 	}
 	if u := e.UserIdentity; u != nil {
 		h.UserIdentity = &UserIdentity{Type: u.Type, PrincipalID: u.PrincipalID, ARN: u.ARN,

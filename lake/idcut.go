@@ -22,6 +22,15 @@ import (
 // from what is left, so each position is exact in the text it applies to.
 // The query engine's store views do this (query/engine.go), and so does
 // Event.RestoreJSON; docs/format/lake.md gives the SQL for other readers.
+//
+// A value is cut only where the record itself holds it: the top-level
+// "eventID" and "requestID" members, whose places the decoder records
+// (Event.EventIDAt). The same text elsewhere in the record (an EC2 response's
+// requestId echoes the request ID) is left alone, so in the stored text only
+// those two members are emptied, and a JSON path that reads neither gives
+// the same answer on the stored text as on the original (Segment.KeyCuts).
+// Segments written before this cut the first occurrence of the text
+// anywhere in the record.
 
 // minCutLen is the shortest value worth cutting: shorter ones save less than
 // their position costs.
@@ -33,7 +42,7 @@ const minCutLen = 8
 //
 // It does what cutting eventID from the original and then requestID from
 // the rest does (see the reference in idcut_test.go), with one pass over the
-// text and one allocation: it runs for every event written.
+// text and no search: it runs for every event written.
 func cutIDs(e *Event) {
 	var a cutArena
 	a.cut(e)
@@ -80,8 +89,10 @@ func (a *cutArena) cut(e *Event) {
 	}
 	j := e.EventJSON
 	id, rq := cutCandidate(e.EventID), cutCandidate(e.RequestID)
-	ei := quotedIndex(j, id, -1, 0)
-	ri := quotedIndex(j, rq, ei, len(id)) // in j, outside the eventID's bytes
+	ei, ri := valueAt(j, id, e.EventIDAt), valueAt(j, rq, e.RequestIDAt)
+	if ei >= 0 && ri >= 0 && ri < ei+len(id) && ei < ri+len(rq) {
+		ri = -1 // cannot happen for two keys' values; never cut overlapping text
+	}
 	if ei < 0 && ri < 0 {
 		return
 	}
@@ -116,6 +127,17 @@ func (a *cutArena) cut(e *Event) {
 	e.EventJSON = unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// valueAt returns the byte index in j of v, the value the decoder found at
+// at (Event.EventIDAt: offset plus one), when j holds v there as a whole
+// JSON string; -1 otherwise (or when v is "").
+func valueAt(j, v string, at int32) int {
+	i := int(at) - 1
+	if v == "" || i < 1 || i+len(v) >= len(j) || j[i-1] != '"' || j[i+len(v)] != '"' || j[i:i+len(v)] != v {
+		return -1
+	}
+	return i
+}
+
 // cutCandidate is the value of p if it is worth cutting, else "". Values
 // with a quote or a backslash are never written literally in JSON text.
 func cutCandidate(p *string) string {
@@ -123,30 +145,6 @@ func cutCandidate(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-// quotedIndex returns the byte index in j of the first occurrence of v
-// written as a whole JSON string ("v"), skipping occurrences that overlap
-// the skipLen bytes at skipAt (skipAt < 0: none); -1 when there is none or v
-// is "".
-func quotedIndex(j, v string, skipAt, skipLen int) int {
-	if v == "" {
-		return -1
-	}
-	for from := 0; ; {
-		i := strings.Index(j[from:], v)
-		if i < 0 {
-			return -1
-		}
-		i += from
-		end := i + len(v)
-		quoted := i > 0 && j[i-1] == '"' && end < len(j) && j[end] == '"'
-		overlaps := skipAt >= 0 && i-1 < skipAt+skipLen && end >= skipAt // its quotes may be the skipped bytes' quotes
-		if quoted && !overlaps {
-			return i
-		}
-		from = i + 1
-	}
 }
 
 // runesBefore is the number of characters in j before byte index i. Most

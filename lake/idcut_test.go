@@ -27,12 +27,13 @@ func TestCutIDsRoundTrip(t *testing.T) {
 		{"no IDs", `{"eventName":"x"}`, nil, nil, 0},
 		{"short request ID is not worth a cut", `{"requestID":"42","eventID":"` + id + `"}`, strp(id), strp("42"), 1},
 		{"value absent from the JSON", `{"eventName":"x"}`, strp(id), strp(rq), 0},
-		{"same value twice, first cut", `{"a":"` + id + `","eventID":"` + id + `"}`, strp(id), nil, 1},
+		{"same value elsewhere, only the member's is cut", `{"a":"` + id + `","eventID":"` + id + `"}`, strp(id), nil, 1},
+		{"request ID echoed in the response", `{"responseElements":{"requestId":"` + rq + `"},"requestID":"` + rq + `","eventID":"` + id + `"}`, strp(id), strp(rq), 2},
 		{"request ID equal to event ID", `{"eventID":"` + id + `","requestID":"` + id + `"}`, strp(id), strp(id), 2},
 		{"value only as part of a longer string", `{"x":"pre` + id + `"}`, strp(id), nil, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := Event{EventJSON: tt.json, EventID: tt.eventID, RequestID: tt.requestID}
+			e := recordEvent(tt.json, tt.eventID, tt.requestID)
 			cutIDs(&e)
 			cut := 0
 			for _, p := range []*int32{e.CutEventID, e.CutRequestID} {
@@ -45,6 +46,20 @@ func TestCutIDsRoundTrip(t *testing.T) {
 				require.Less(t, len(e.EventJSON), len(tt.json))
 			}
 			require.True(t, utf8.ValidString(e.EventJSON))
+			cuts := map[string]int{} // how many members each value was cut from
+			for _, m := range []struct {
+				key string
+				v   *string
+				cut *int32
+			}{{"eventID", tt.eventID, e.CutEventID}, {"requestID", tt.requestID, e.CutRequestID}} {
+				if m.cut != nil { // the member itself is emptied
+					require.Contains(t, e.EventJSON, `"`+m.key+`":""`)
+					cuts[*m.v]++
+				}
+			}
+			for v, n := range cuts { // and nothing else
+				require.Equal(t, strings.Count(tt.json, v)-n, strings.Count(e.EventJSON, v), "occurrences of %s", v)
+			}
 			stored := e
 			cutIDs(&stored) // stored form is left alone
 			require.Equal(t, e, stored)
@@ -56,39 +71,60 @@ func TestCutIDsRoundTrip(t *testing.T) {
 	}
 }
 
-// cutIDsReference is the definition cutIDs implements: cut eventID from the
-// original text, then requestID from what is left.
-func cutIDsReference(e *Event) {
-	cut := func(j string, p *string) (string, *int32) {
-		v := cutCandidate(p)
-		if v == "" {
-			return j, nil
+// recordEvent is an event as the decoder makes it from the record j: with
+// where its top-level eventID and requestID values are (the last member of
+// each name, as the decoder keeps the last).
+func recordEvent(j string, id, rq *string) Event {
+	at := func(key string, v *string) int32 {
+		if v == nil {
+			return 0
 		}
-		i := strings.Index(j, `"`+v+`"`)
+		i := strings.LastIndex(j, `"`+key+`":"`)
 		if i < 0 {
+			return 0
+		}
+		return int32(i + len(key) + 4 + 1)
+	}
+	return Event{EventJSON: j, EventID: id, RequestID: rq, EventIDAt: at("eventID", id), RequestIDAt: at("requestID", rq)}
+}
+
+// cutIDsReference is the definition cutIDs implements: cut eventID from the
+// original text where the record holds it, then requestID from what is
+// left.
+func cutIDsReference(e *Event) {
+	cut := func(j string, p *string, at int) (string, *int32) {
+		v := cutCandidate(p)
+		if v == "" || at < 1 || at+len(v) >= len(j) || j[at-1:at+len(v)+1] != `"`+v+`"` {
 			return j, nil
 		}
-		i++
-		at := int32(utf8.RuneCountInString(j[:i]))
-		return j[:i] + j[i+len(v):], &at
+		n := int32(utf8.RuneCountInString(j[:at]))
+		return j[:at] + j[at+len(v):], &n
 	}
-	e.EventJSON, e.CutEventID = cut(e.EventJSON, e.EventID)
-	e.EventJSON, e.CutRequestID = cut(e.EventJSON, e.RequestID)
+	idAt, rqAt := int(e.EventIDAt)-1, int(e.RequestIDAt)-1
+	j, cutID := cut(e.EventJSON, e.EventID, idAt)
+	if cutID != nil && rqAt > idAt {
+		rqAt -= len(*e.EventID)
+		if rqAt < idAt { // the two values overlap: never cut
+			rqAt = -1
+		}
+	}
+	e.EventJSON, e.CutEventID = j, cutID
+	e.EventJSON, e.CutRequestID = cut(e.EventJSON, e.RequestID, rqAt)
 }
 
 func FuzzCutIDs(f *testing.F) {
-	f.Add(`{"eventID":"0b5e1c2a-1111-4222-8333-944455556666","requestID":"abcdefgh"}`, "0b5e1c2a-1111-4222-8333-944455556666", "abcdefgh")
-	f.Add(`{"é":"abcdefghé","x":"abcdefgh"}`, "abcdefghé", "abcdefgh")
-	f.Add(`{"requestID":"r1234567","eventID":"e1234567"}`, "e1234567", "r1234567")
-	f.Add(`{"a":"r1234567"e1234567"}`, "e1234567", "r1234567")
-	f.Add(`{"a":"e1234567"r1234567"}`, "e1234567", "r1234567")
-	f.Add(`{"a":"e1234567e1234567"}`, "e1234567", "e1234567")
-	f.Add(`{"a":"xyzxyzxyzxyz"}`, "xyzxyzxy", "yzxyzxyz")
-	f.Fuzz(func(t *testing.T, j, id, rq string) {
+	f.Add(`{"eventID":"0b5e1c2a-1111-4222-8333-944455556666","requestID":"abcdefgh"}`, "0b5e1c2a-1111-4222-8333-944455556666", "abcdefgh", uint16(13), uint16(64))
+	f.Add(`{"é":"abcdefghé","x":"abcdefgh"}`, "abcdefghé", "abcdefgh", uint16(8), uint16(25))
+	f.Add(`{"requestID":"r1234567","eventID":"e1234567"}`, "e1234567", "r1234567", uint16(36), uint16(15))
+	f.Add(`{"a":"r1234567"e1234567"}`, "e1234567", "r1234567", uint16(16), uint16(7))
+	f.Add(`{"a":"e1234567"r1234567"}`, "e1234567", "r1234567", uint16(7), uint16(16))
+	f.Add(`{"a":"e1234567e1234567"}`, "e1234567", "e1234567", uint16(7), uint16(15))
+	f.Add(`{"a":"xyzxyzxyzxyz"}`, "xyzxyzxy", "yzxyzxyz", uint16(7), uint16(8))
+	f.Fuzz(func(t *testing.T, j, id, rq string, idAt, rqAt uint16) {
 		if !utf8.ValidString(j) || !utf8.ValidString(id) || !utf8.ValidString(rq) {
 			return // the decoder makes every string valid UTF-8
 		}
-		e := Event{EventJSON: j, EventID: &id, RequestID: &rq}
+		e := Event{EventJSON: j, EventID: &id, RequestID: &rq, EventIDAt: int32(idAt), RequestIDAt: int32(rqAt)}
 		ref := e
 		cutIDs(&e)
 		cutIDsReference(&ref)
@@ -124,7 +160,7 @@ func benchEvent() Event {
 		`"additionalEventData":{"x-amz-id-2":"Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4","bytesTransferredOut":1234},` +
 		`"requestID":"` + rq + `","eventID":"` + id + `","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::logs/2025/01/02/a.json"}],` +
 		`"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"123456789012","eventCategory":"Data"}`
-	return Event{EventJSON: j, EventID: &id, RequestID: &rq}
+	return recordEvent(j, &id, &rq)
 }
 
 func BenchmarkCutIDs(b *testing.B) {

@@ -34,6 +34,11 @@ type Segment struct {
 	Bytes   int64     `json:"bytes"`
 	SHA256  string    `json:"sha256"` // hex SHA-256 of the whole file
 	Format  int       `json:"formatVersion"`
+	// KeyCuts says that every cut in the segment's eventJson is at the
+	// record's own eventID and requestID members (idcut.go), so a JSON path
+	// that reads neither may read the stored text as it is. Segments written
+	// before it existed, and merges of them, lack it.
+	KeyCuts bool      `json:"keyCuts,omitempty"`
 	Batch   string    `json:"batch,omitempty"` // the ingest batch that wrote it
 	Created time.Time `json:"created"`
 }

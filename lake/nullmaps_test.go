@@ -92,7 +92,8 @@ func TestSegmentsKeepEventJSON(t *testing.T) {
 		if i%7 == 0 {
 			j = fmt.Sprintf(`{"eventID":"%s","note":"%s","requestID":"%s"}`, id, pad, rq)
 		}
-		events[i] = lake.Event{EventTime: day.Add(time.Duration(rng.IntN(86400)) * time.Second), EventSource: &src, EventName: &name, EventID: &id, RequestID: &rq, EventJSON: j}
+		events[i] = lake.Event{EventTime: day.Add(time.Duration(rng.IntN(86400)) * time.Second), EventSource: &src, EventName: &name, EventID: &id, RequestID: &rq, EventJSON: j,
+			EventIDAt: int32(strings.Index(j, id) + 1), RequestIDAt: int32(strings.Index(j, rq) + 1)}
 		want[id] = j
 	}
 	segs, err := l.WriteSegments(ctx, s.ID, "", events)

@@ -83,6 +83,7 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 		MaxTime: rowTime(&events[order[len(order)-1]]).UTC(),
 		Rows:    int64(len(events)),
 		Format:  FormatVersion,
+		KeyCuts: !anyStoredForm(events),
 		Created: now.UTC(),
 	}
 	if DayOf(seg.MaxTime) != seg.Day {
@@ -131,6 +132,17 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 	seg.Bytes = cw.n
 	seg.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return seg, nil
+}
+
+// anyStoredForm reports whether an event is already cut (read from a
+// segment): its cut may be of an older kind than the key cuts cutIDs makes.
+func anyStoredForm[R Row](events []R) bool {
+	for i := range events {
+		if e, ok := any(&events[i]).(*Event); ok && (e.CutEventID != nil || e.CutRequestID != nil) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeInOrder writes events[order[i]] in chunks through a small reused
