@@ -60,7 +60,13 @@ func (l *Lake) BeginBatch(ctx context.Context, storeID string, sources []Source)
 // FinishBatch marks a batch's sources as ingested, after the commit of its
 // segments (or at once, when the sources held no events for the store).
 func (l *Lake) FinishBatch(ctx context.Context, batch string) error {
-	return l.db.Update(func(tx *bolt.Tx) error { return finishBatch(tx, batch, l.now()) })
+	if err := l.db.Update(func(tx *bolt.Tx) error { return finishBatch(tx, batch, l.now()) }); err != nil {
+		return err
+	}
+	// Batches are ingest's unit of memory: keep the ledger's pages out of
+	// the resident set too (mappedpages_linux.go). Failing to is harmless.
+	_ = releaseMappedPages(l.db)
+	return nil
 }
 
 func finishBatch(tx *bolt.Tx, batch string, now time.Time) error {
