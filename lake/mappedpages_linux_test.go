@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 )
 
 // mappedKiB is the resident size, in KiB, of this process's mappings of
-// the file named name (from /proc/self/smaps).
+// the file at path name (from /proc/self/smaps).
 func mappedKiB(t *testing.T, name string) int {
 	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
@@ -27,8 +28,10 @@ func mappedKiB(t *testing.T, name string) int {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
-		if fields := strings.Fields(line); len(fields) >= 6 && strings.Contains(fields[0], "-") {
-			in = strings.HasSuffix(fields[len(fields)-1], name)
+		if fields := strings.Fields(line); len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
+			// A mapping's header line: address range, permissions, offset,
+			// device, inode, then the path (none for anonymous memory).
+			in = len(fields) >= 6 && fields[5] == name
 			continue
 		}
 		if in && strings.HasPrefix(line, "Rss:") {
@@ -75,11 +78,11 @@ func TestLedgerPagesLeaveResidentSet(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, ok)
 	}
-	before := mappedKiB(t, "auditlake.db")
+	before := mappedKiB(t, filepath.Join(dir, "auditlake.db"))
 	require.Greater(t, before, 2048, "the ledger's pages should be resident after reading them all")
 
 	require.NoError(t, l.FinishBatch(ctx, last))
-	after := mappedKiB(t, "auditlake.db")
+	after := mappedKiB(t, filepath.Join(dir, "auditlake.db"))
 	require.Less(t, after, before/4, "resident KiB of the mapped database: %d before the batch finished, %d after", before, after)
 
 	for i := 0; i <= n; i++ {
