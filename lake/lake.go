@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +54,8 @@ type Lake struct {
 	bucket *Bucket
 	tmpDir string
 	cache  *segmentCache
+
+	ledgerReads atomic.Int64 // Ingested calls, for releaseMappedPages
 
 	mu        sync.Mutex // guards manifests and commits
 	manifests map[string]*manifestState

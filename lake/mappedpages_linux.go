@@ -20,16 +20,21 @@ import (
 // the file cannot be remapped meanwhile; dropping pages of a read-only
 // shared mapping never loses data.
 func releaseMappedPages(db *bolt.DB) error {
-	return db.View(func(tx *bolt.Tx) error {
-		n := int(tx.Size())
-		if n == 0 {
-			return nil
-		}
-		// Info().Data is the mapping's address as a uintptr. The mapping
-		// is not Go memory (the collector never moves or frees it), so
-		// reading the address back as a pointer is sound while tx is open.
-		info := db.Info()
-		base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
-		return unix.Madvise(unsafe.Slice((*byte)(base), n), unix.MADV_DONTNEED)
-	})
+	return db.View(releaseMapped)
+}
+
+// releaseMapped is releaseMappedPages inside a transaction, read or write:
+// only the writer remaps the file, in its commit, so while tx is open the
+// mapping stays where it is.
+func releaseMapped(tx *bolt.Tx) error {
+	n := int(tx.Size())
+	if n == 0 {
+		return nil
+	}
+	// Info().Data is the mapping's address as a uintptr. The mapping is
+	// not Go memory (the collector never moves or frees it), so reading
+	// the address back as a pointer is sound while tx is open.
+	info := tx.DB().Info()
+	base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
+	return unix.Madvise(unsafe.Slice((*byte)(base), n), unix.MADV_DONTNEED)
 }
