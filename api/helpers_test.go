@@ -41,6 +41,19 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{audit: true})
+}
+
+// envOptions vary newEnv's server.
+type envOptions struct {
+	// audit records every API call as a management event, as serve does
+	// by default; the query benchmarks leave it off, as lakebench does,
+	// so that their own calls do not add events.
+	audit bool
+}
+
+func newEnvWith(t testing.TB, o envOptions) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	l, err := lake.Open(ctx, dir, lake.Options{Region: region})
@@ -59,10 +72,14 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	hist, err := history.New(l, history.Options{})
 	require.NoError(t, err)
-	srv, err := api.New(api.Options{
+	opts := api.Options{
 		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{}),
-		Audit: api.SinkAudit{Lake: l, Sink: sink}, History: hist,
-	})
+		History: hist,
+	}
+	if o.audit {
+		opts.Audit = api.SinkAudit{Lake: l, Sink: sink}
+	}
+	srv, err := api.New(opts)
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
