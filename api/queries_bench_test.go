@@ -11,32 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/stretchr/testify/require"
-
-	"github.com/auditlake/auditlake/lake"
 )
-
-// benchEvents makes n events spread evenly over days days from day, with a
-// few event names, sources and addresses.
-func benchEvents(day time.Time, days, n int) []lake.Event {
-	names := []string{"GetObject", "PutObject", "ListBuckets", "DeleteObject", "AssumeRole", "DescribeInstances"}
-	sources := []string{"s3.amazonaws.com", "sts.amazonaws.com", "ec2.amazonaws.com"}
-	step := time.Duration(days) * 24 * time.Hour / time.Duration(n)
-	out := make([]lake.Event, n)
-	for i := range out {
-		id := fmt.Sprintf("bench-%08d", i)
-		name, src := names[i%len(names)], sources[i%len(sources)]
-		ip := fmt.Sprintf("10.0.%d.%d", i%200, i%250)
-		arn := fmt.Sprintf("arn:aws:iam::123456789012:user/user-%d", i%40)
-		out[i] = lake.Event{
-			EventVersion: aws.String("1.08"), EventTime: day.Add(time.Duration(i) * step),
-			EventName: aws.String(name), EventSource: aws.String(src), AWSRegion: aws.String("us-east-1"),
-			SourceIPAddress: aws.String(ip), EventID: aws.String(id),
-			UserIdentity: &lake.UserIdentity{Type: aws.String("IAMUser"), ARN: aws.String(arn)},
-			EventJSON:    `{"eventID":"` + id + `","eventName":"` + name + `"}`,
-		}
-	}
-	return out
-}
 
 // apiQuery runs sql as lakebench's API path does, like a client of
 // CloudTrail Lake: StartQuery, DescribeQuery until the query ends (after
@@ -83,13 +58,7 @@ func BenchmarkQueryAPI(b *testing.B) {
 	const events = 20_000
 	e := newEnvWith(b, envOptions{})
 	ctx := context.Background()
-	st, err := e.l.CreateStore(ctx, lake.CreateStoreInput{Name: "bench"})
-	require.NoError(b, err)
-	day := time.Date(2025, 12, 27, 0, 0, 0, 0, time.UTC)
-	segs, err := e.l.WriteSegments(ctx, st.ID, "", benchEvents(day, 4, events))
-	require.NoError(b, err)
-	_, err = e.l.Commit(ctx, st.ID, lake.Change{Add: segs})
-	require.NoError(b, err)
+	st := e.seedStore(b, events)
 	// The SDK's default retryer stays on, as in lakebench: its transport
 	// now and then closes a connection under a response being read (the
 	// "use of closed network connection" of aws-sdk-go-v2 issue 2737),
