@@ -177,31 +177,7 @@ func (s *Server) getQueryResults(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	rows := make([][]map[string]string, len(page.Rows))
-	for i, r := range page.Rows {
-		row := make([]map[string]string, len(r))
-		for j, f := range r {
-			row[j] = map[string]string{f.Column: f.Value}
-		}
-		rows[i] = row
-	}
-	return struct {
-		QueryStatus     jobs.Status           `json:"QueryStatus"`
-		QueryStatistics resultStats           `json:"QueryStatistics"`
-		QueryResultRows [][]map[string]string `json:"QueryResultRows"`
-		NextToken       string                `json:"NextToken,omitempty"`
-		ErrorMessage    string                `json:"ErrorMessage,omitempty"`
-	}{
-		QueryStatus:     page.Status,
-		QueryStatistics: resultStats{ResultsCount: page.ResultsCount, TotalResultsCount: page.TotalResultsCount, BytesScanned: page.BytesScanned},
-		QueryResultRows: rows, NextToken: page.NextToken, ErrorMessage: page.ErrorMessage,
-	}, nil
-}
-
-type resultStats struct {
-	ResultsCount      int   `json:"ResultsCount"`
-	TotalResultsCount int64 `json:"TotalResultsCount"`
-	BytesScanned      int64 `json:"BytesScanned"`
+	return rawJSON(appendQueryResults(make([]byte, 0, queryResultsSize(page)), page)), nil
 }
 
 func (s *Server) listQueries(c *call) (any, error) {
