@@ -50,10 +50,15 @@ func (c *resultCache) get(key string) ([]byte, bool) {
 }
 
 // put keeps data as file key; the caller must not change data afterwards.
-// A file larger than the whole cache is not kept.
+// A file larger than the whole cache is not kept. Files count with their
+// capacity, which is what they hold on to; data with much more capacity
+// than length is copied first.
 func (c *resultCache) put(key string, data []byte) {
 	if c == nil || int64(len(data)) > c.max {
 		return
+	}
+	if cap(data)-len(data) > len(data)/4 {
+		data = append(make([]byte, 0, len(data)), data...)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -61,7 +66,7 @@ func (c *resultCache) put(key string, data []byte) {
 		c.remove(e)
 	}
 	c.files[key] = c.order.PushFront(&cachedFile{key: key, data: data})
-	c.size += int64(len(data))
+	c.size += int64(cap(data))
 	for c.size > c.max {
 		c.remove(c.order.Back())
 	}
@@ -84,7 +89,7 @@ func (c *resultCache) forget(id string, n int) {
 func (c *resultCache) remove(e *list.Element) {
 	f := c.order.Remove(e).(*cachedFile)
 	delete(c.files, f.key)
-	c.size -= int64(len(f.data))
+	c.size -= int64(cap(f.data))
 }
 
 // readResultFile returns result file n (from 1) of query id: from the cache,

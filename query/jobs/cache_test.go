@@ -67,28 +67,38 @@ func TestResultsFromMemory(t *testing.T) {
 	require.True(t, ok, "a file read is kept")
 }
 
+// exact is s as bytes whose capacity is their length: the cache counts
+// capacity.
+func exact(s string) []byte { return append(make([]byte, 0, len(s)), s...) }
+
 func TestResultCache(t *testing.T) {
 	c := newResultCache(10)
-	c.put("results/a/result_1.csv", []byte("1234"))
-	c.put("results/a/result_2.csv", []byte("5678"))
+	c.put("results/a/result_1.csv", exact("1234"))
+	c.put("results/a/result_2.csv", exact("5678"))
 	_, ok := c.get("results/a/result_1.csv") // now the most recent
 	require.True(t, ok)
-	c.put("results/b/result_1.csv", []byte("abcd"))
+	c.put("results/b/result_1.csv", exact("abcd"))
 	_, ok = c.get("results/a/result_2.csv")
 	require.False(t, ok, "the least recently used goes")
 	_, ok = c.get("results/a/result_1.csv")
 	require.True(t, ok)
-	c.put("results/c/result_1.csv", []byte("too large to keep"))
+	c.put("results/c/result_1.csv", exact("too large to keep"))
 	_, ok = c.get("results/c/result_1.csv")
 	require.False(t, ok)
+	c.put("results/d/result_1.csv", make([]byte, 4, 16)) // kept as a copy of 4 bytes; b goes
 	require.EqualValues(t, 8, c.size)
-	c.forget("b", 1)
+	data, ok := c.get("results/d/result_1.csv")
+	require.True(t, ok)
+	require.Equal(t, 4, cap(data))
 	_, ok = c.get("results/b/result_1.csv")
+	require.False(t, ok)
+	c.forget("d", 1)
+	_, ok = c.get("results/d/result_1.csv")
 	require.False(t, ok)
 	require.EqualValues(t, 4, c.size)
 
 	none := newResultCache(-1)
-	none.put("k", []byte("v"))
+	none.put("k", exact("v"))
 	_, ok = none.get("k")
 	require.False(t, ok)
 }
@@ -131,7 +141,7 @@ func TestReadCSVRecord(t *testing.T) {
 			br := bufio.NewReaderSize(strings.NewReader(tc.in), 16)
 			var got []string
 			for {
-				rec, err := readCSVRecord(br, []byte("prefix"))
+				rec, err := readCSVRecord(br, exact("prefix"))
 				if errors.Is(err, io.EOF) {
 					break
 				}

@@ -138,6 +138,7 @@ func (m *Manager) storePart(ctx context.Context, id string, p *partWriter) error
 	if err := m.writePart(ctx, id, p); err != nil {
 		return err
 	}
+	m.cache.put(partKey(id, p.n), p.data) // readers find it once it is recorded
 	scanned, bytes := m.liveStats(id)
 	r, err := m.update(id, func(r *record) error {
 		if r.Status != StatusRunning {
@@ -149,7 +150,6 @@ func (m *Manager) storePart(ctx context.Context, id string, p *partWriter) error
 	if err != nil {
 		return err
 	}
-	m.cache.put(partKey(id, p.n), p.data)
 	m.note(id, func(j *job) { j.rows = r.Rows })
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
+	"github.com/auditlake/auditlake/internal/fsutil"
 	"github.com/auditlake/auditlake/query"
 )
 
@@ -93,6 +95,9 @@ func (m *Manager) end(id string, status Status, msg string, last *partWriter) (*
 	if status != StatusFinished {
 		last = nil
 	}
+	if last != nil {
+		m.cache.put(partKey(id, last.n), last.data) // it is written; readers find it once it is recorded
+	}
 	scanned, bytes := m.liveStats(id)
 	final, err := m.update(id, func(r *record) error {
 		if r.Status != StatusRunning {
@@ -115,9 +120,6 @@ func (m *Manager) end(id string, status Status, msg string, last *partWriter) (*
 		return nil
 	})
 	if err == nil && final.Status == status {
-		if last != nil {
-			m.cache.put(partKey(id, last.n), last.data)
-		}
 		m.note(id, func(j *job) { j.ended, j.rows = true, final.Rows })
 	}
 	return final, err
@@ -143,7 +145,8 @@ func (m *Manager) classify(ctx context.Context, err error) (Status, string) {
 // caller calls it once it recorded the query's end.
 func (m *Manager) execute(ctx context.Context, r *record) (release func(), last *partWriter, err error) {
 	scanned := make(chan error, 1)
-	go func() { // reads manifests only: it overlaps the engine's work
+	go func() { // these overlap the engine's work
+		m.prepareResults(r.ID)
 		n, err := m.eventsScanned(ctx, r.Statement)
 		m.withJob(r.ID, func(j *job) { j.scanned = n })
 		scanned <- err
@@ -180,6 +183,15 @@ func (m *Manager) execute(ctx context.Context, r *record) (release func(), last 
 }
 
 var errWriterStopped = errors.New("results writer stopped")
+
+// prepareResults creates the folder of a query's result files in a local
+// bucket, durably, so that storing its first file need not wait for that.
+// Storing creates it anyway, so an error here is left to that.
+func (m *Manager) prepareResults(id string) {
+	if path, ok := m.l.Bucket().LocalPath(partKey(id, 1)); ok {
+		_ = fsutil.MkdirAllDurable(filepath.Dir(path))
+	}
+}
 
 // eventsScanned counts the events in the segments the statement reads,
 // from the manifests' row counts, after time pruning.
