@@ -43,7 +43,7 @@ func TestQueryWaitAnswersAtTheEnd(t *testing.T) {
 // and an empty GetQueryResults page answer RUNNING after QueryWait;
 // CancelQuery does not wait.
 func TestQueryWaitIsBounded(t *testing.T) {
-	const wait = 300 * time.Millisecond
+	const wait = time.Second
 	e := newEnvWith(t, envOptions{queryWait: wait})
 	ctx := context.Background()
 	st := e.seedStore(t, 3000)
