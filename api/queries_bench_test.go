@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	gosql "database/sql"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	_ "github.com/duckdb/duckdb-go/v2" // the baseline's driver
 	"github.com/stretchr/testify/require"
 )
 
@@ -57,6 +60,35 @@ func apiQuery(ctx context.Context, ct *cloudtrail.Client, sql string) (rows, cal
 	}
 }
 
+// duckNewDB opens an in-memory DuckDB in UTC, runs sql, reads every row
+// and closes it, as lakebench's "DuckDB in a new database" does. It returns
+// the rows.
+func duckNewDB(b *testing.B, sql string) int {
+	b.Helper()
+	db, err := gosql.Open("duckdb", "")
+	require.NoError(b, err)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec("SET TimeZone='UTC'")
+	require.NoError(b, err)
+	rows, err := db.Query(sql)
+	require.NoError(b, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(b, err)
+	vals := make([]any, len(cols))
+	for i := range vals {
+		vals[i] = new(any)
+	}
+	n := 0
+	for rows.Next() {
+		require.NoError(b, rows.Scan(vals...))
+		n++
+	}
+	require.NoError(b, rows.Err())
+	return n
+}
+
 // countingClient counts the HTTP requests an SDK client sends, retries
 // included.
 type countingClient struct {
@@ -74,7 +106,9 @@ func (c *countingClient) Do(r *http.Request) (*http.Response, error) {
 // BenchmarkQueryAPI measures the API path of a query end to end, through a
 // real HTTP server and the SDK's client, on a lake of 20,000 events: a
 // one-row aggregate (the fixed cost of a query job) and a 20,000-row
-// selection (20 pages of GetQueryResults).
+// selection (20 pages of GetQueryResults). Each also runs as lakebench's
+// "DuckDB in a new database" on the same Parquet segments, the baseline
+// of its API ratio, which also shows how busy the machine was.
 func BenchmarkQueryAPI(b *testing.B) {
 	const events = 20_000
 	e := newEnvWith(b, envOptions{})
@@ -103,9 +137,18 @@ func BenchmarkQueryAPI(b *testing.B) {
 		{"count", "SELECT COUNT(*) AS n FROM %s WHERE eventTime >= '2025-12-28 00:00:00' AND eventTime < '2025-12-29 00:00:00'", 1},
 		{"rows=20k", "SELECT eventTime, eventName, sourceIPAddress FROM %s ORDER BY eventTime", events},
 	}
+	dataDir, ok := e.l.Bucket().LocalPath("stores/" + st.ID + "/data")
+	require.True(b, ok)
+	segments := fmt.Sprintf("read_parquet('%s')", filepath.Join(dataDir, "*", "*.parquet"))
 	for _, c := range cases {
 		sql := fmt.Sprintf(c.sql, st.ID)
-		b.Run(c.name, func(b *testing.B) {
+		b.Run(c.name+"/duckdb-new-db", func(b *testing.B) {
+			sql := fmt.Sprintf(c.sql, segments)
+			for b.Loop() {
+				require.Equal(b, c.rows, duckNewDB(b, sql))
+			}
+		})
+		b.Run(c.name+"/api", func(b *testing.B) {
 			b.ReportAllocs()
 			var calls int64
 			sent := hc.n.Load()
