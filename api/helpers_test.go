@@ -36,6 +36,7 @@ const (
 type env struct {
 	url  string
 	l    *lake.Lake
+	eng  *query.Engine
 	keys *iam.Keys
 	srv  *api.Server
 }
@@ -96,7 +97,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 		require.NoError(t, sink.Close(ctx))
 		require.NoError(t, l.Close())
 	})
-	return &env{url: hs.URL, l: l, keys: keys, srv: srv}
+	return &env{url: hs.URL, l: l, eng: eng, keys: keys, srv: srv}
 }
 
 func (e *env) ct(key, secret string) *cloudtrail.Client {

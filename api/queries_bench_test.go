@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
@@ -19,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	_ "github.com/duckdb/duckdb-go/v2" // the baseline's driver
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditlake/auditlake/query"
 )
 
 // apiQuery runs sql as lakebench's API path does, like a client of
@@ -108,7 +111,9 @@ func (c *countingClient) Do(r *http.Request) (*http.Response, error) {
 // one-row aggregate (the fixed cost of a query job) and a 20,000-row
 // selection (20 pages of GetQueryResults). Each also runs as lakebench's
 // "DuckDB in a new database" on the same Parquet segments, the baseline
-// of its API ratio, which also shows how busy the machine was.
+// of its API ratio, which also shows how busy the machine was, and on the
+// query engine alone (every row read, as CSV), which the API path adds
+// the job to.
 func BenchmarkQueryAPI(b *testing.B) {
 	const events = 20_000
 	e := newEnvWith(b, envOptions{})
@@ -146,6 +151,15 @@ func BenchmarkQueryAPI(b *testing.B) {
 			sql := fmt.Sprintf(c.sql, segments)
 			for b.Loop() {
 				require.Equal(b, c.rows, duckNewDB(b, sql))
+			}
+		})
+		b.Run(c.name+"/engine", func(b *testing.B) {
+			for b.Loop() {
+				rows, err := e.eng.Query(ctx, sql)
+				require.NoError(b, err)
+				require.NoError(b, query.WriteCSV(io.Discard, rows))
+				require.EqualValues(b, c.rows, rows.Stats().RowsReturned)
+				require.NoError(b, rows.Close())
 			}
 		})
 		b.Run(c.name+"/api", func(b *testing.B) {
