@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -35,11 +36,27 @@ const (
 type env struct {
 	url  string
 	l    *lake.Lake
+	eng  *query.Engine
 	keys *iam.Keys
 	srv  *api.Server
 }
 
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, envOptions{audit: true})
+}
+
+// envOptions vary newEnv's server.
+type envOptions struct {
+	// audit records every API call as a management event, as serve does
+	// by default; the query benchmarks leave it off, as lakebench does,
+	// so that their own calls do not add events.
+	audit bool
+	// queryWait is the server's QueryWait; 0: its default.
+	queryWait time.Duration
+}
+
+func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -59,10 +76,14 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	hist, err := history.New(l, history.Options{})
 	require.NoError(t, err)
-	srv, err := api.New(api.Options{
+	opts := api.Options{
 		Lake: l, Keys: keys, Queries: mgr, Channels: ingest.NewChannels(l, sink, ingest.ChannelOptions{}),
-		Audit: api.SinkAudit{Lake: l, Sink: sink}, History: hist,
-	})
+		History: hist, QueryWait: o.queryWait,
+	}
+	if o.audit {
+		opts.Audit = api.SinkAudit{Lake: l, Sink: sink}
+	}
+	srv, err := api.New(opts)
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
@@ -76,7 +97,7 @@ func newEnv(t *testing.T) *env {
 		require.NoError(t, sink.Close(ctx))
 		require.NoError(t, l.Close())
 	})
-	return &env{url: hs.URL, l: l, keys: keys, srv: srv}
+	return &env{url: hs.URL, l: l, eng: eng, keys: keys, srv: srv}
 }
 
 func (e *env) ct(key, secret string) *cloudtrail.Client {
@@ -113,4 +134,41 @@ func requireCode(t *testing.T, err error, code string) smithy.APIError {
 	require.True(t, errors.As(err, &ae), "not an API error: %v", err)
 	require.Equal(t, code, ae.ErrorCode(), ae.ErrorMessage())
 	return ae
+}
+
+// testEvents makes n events spread evenly over days days from day, with a
+// few event names, sources and addresses.
+func testEvents(day time.Time, days, n int) []lake.Event {
+	names := []string{"GetObject", "PutObject", "ListBuckets", "DeleteObject", "AssumeRole", "DescribeInstances"}
+	sources := []string{"s3.amazonaws.com", "sts.amazonaws.com", "ec2.amazonaws.com"}
+	step := time.Duration(days) * 24 * time.Hour / time.Duration(n)
+	out := make([]lake.Event, n)
+	for i := range out {
+		id := fmt.Sprintf("bench-%08d", i)
+		name, src := names[i%len(names)], sources[i%len(sources)]
+		ip := fmt.Sprintf("10.0.%d.%d", i%200, i%250)
+		arn := fmt.Sprintf("arn:aws:iam::123456789012:user/user-%d", i%40)
+		out[i] = lake.Event{
+			EventVersion: aws.String("1.08"), EventTime: day.Add(time.Duration(i) * step),
+			EventName: aws.String(name), EventSource: aws.String(src), AWSRegion: aws.String("us-east-1"),
+			SourceIPAddress: aws.String(ip), EventID: aws.String(id),
+			UserIdentity: &lake.UserIdentity{Type: aws.String("IAMUser"), ARN: aws.String(arn)},
+			EventJSON:    `{"eventID":"` + id + `","eventName":"` + name + `"}`,
+		}
+	}
+	return out
+}
+
+// seedStore creates a store of n events over the four days from
+// 2025-12-27, written to the lake directly.
+func (e *env) seedStore(t testing.TB, n int) lake.StoreInfo {
+	t.Helper()
+	ctx := context.Background()
+	st, err := e.l.CreateStore(ctx, lake.CreateStoreInput{Name: fmt.Sprintf("store-%d", n)})
+	require.NoError(t, err)
+	segs, err := e.l.WriteSegments(ctx, st.ID, "", testEvents(time.Date(2025, 12, 27, 0, 0, 0, 0, time.UTC), 4, n))
+	require.NoError(t, err)
+	_, err = e.l.Commit(ctx, st.ID, lake.Change{Add: segs})
+	require.NoError(t, err)
+	return st
 }

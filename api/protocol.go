@@ -224,7 +224,7 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp any, err error, con
 		if resp == nil {
 			resp = struct{}{}
 		}
-		data, mErr := json.Marshal(resp)
+		data, mErr := marshalResponse(resp)
 		if mErr != nil {
 			ae = apierr.New(apierr.InternalFailure, "internal error")
 			ae.Err = mErr
@@ -242,6 +242,15 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp any, err error, con
 	if s.audit != nil && c.authed {
 		s.audit.record(s.auditEvent(c, ae))
 	}
+}
+
+// marshalResponse encodes a handler's response: a rawJSON as it is,
+// anything else with encoding/json.
+func marshalResponse(resp any) ([]byte, error) {
+	if raw, ok := resp.(rawJSON); ok {
+		return raw, nil
+	}
+	return json.Marshal(resp)
 }
 
 func writeError(w http.ResponseWriter, ae *apierr.Error, contentType string) {

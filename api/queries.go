@@ -19,6 +19,11 @@ type Queries interface {
 	List(ctx context.Context, in jobs.ListInput) (jobs.ListPage, error)
 	Cancel(ctx context.Context, id string) (jobs.Query, error)
 	PublicKeys(ctx context.Context) ([]jobs.PublicKey, error)
+	// WaitEnd and WaitRows block, for at most d, until the query ends or,
+	// for WaitRows, records more than rows result rows; at once for a
+	// query that is not active.
+	WaitEnd(ctx context.Context, id string, d time.Duration)
+	WaitRows(ctx context.Context, id string, rows int64, d time.Duration)
 }
 
 var _ Queries = (*jobs.Manager)(nil)
@@ -119,6 +124,12 @@ func (s *Server) describeQuery(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if q.Status.Active() && s.opts.QueryWait > 0 {
+		s.opts.Queries.WaitEnd(c.ctx, q.ID, s.opts.QueryWait)
+		if q, err = s.opts.Queries.Describe(c.ctx, q.ID); err != nil {
+			return nil, err
+		}
+	}
 	return struct {
 		QueryID         string              `json:"QueryId"`
 		QueryString     string              `json:"QueryString"`
@@ -160,31 +171,13 @@ func (s *Server) getQueryResults(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := make([][]map[string]string, len(page.Rows))
-	for i, r := range page.Rows {
-		row := make([]map[string]string, len(r))
-		for j, f := range r {
-			row[j] = map[string]string{f.Column: f.Value}
+	if page.Status.Active() && len(page.Rows) == 0 && s.opts.QueryWait > 0 {
+		s.opts.Queries.WaitRows(c.ctx, in.QueryID, page.TotalResultsCount, s.opts.QueryWait)
+		if page, err = s.opts.Queries.Results(c.ctx, in.QueryID, in.NextToken, max); err != nil {
+			return nil, err
 		}
-		rows[i] = row
 	}
-	return struct {
-		QueryStatus     jobs.Status           `json:"QueryStatus"`
-		QueryStatistics resultStats           `json:"QueryStatistics"`
-		QueryResultRows [][]map[string]string `json:"QueryResultRows"`
-		NextToken       string                `json:"NextToken,omitempty"`
-		ErrorMessage    string                `json:"ErrorMessage,omitempty"`
-	}{
-		QueryStatus:     page.Status,
-		QueryStatistics: resultStats{ResultsCount: page.ResultsCount, TotalResultsCount: page.TotalResultsCount, BytesScanned: page.BytesScanned},
-		QueryResultRows: rows, NextToken: page.NextToken, ErrorMessage: page.ErrorMessage,
-	}, nil
-}
-
-type resultStats struct {
-	ResultsCount      int   `json:"ResultsCount"`
-	TotalResultsCount int64 `json:"TotalResultsCount"`
-	BytesScanned      int64 `json:"BytesScanned"`
+	return rawJSON(appendQueryResults(make([]byte, 0, queryResultsSize(page)), page)), nil
 }
 
 func (s *Server) listQueries(c *call) (any, error) {

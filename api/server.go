@@ -22,6 +22,10 @@ import (
 const (
 	DefaultMaxBodyBytes = 2 << 20 // PutAuditEvents takes 1 MB of event data, plus JSON framing
 	DefaultAuditQueue   = 4096
+	// DefaultQueryWait is how long DescribeQuery and GetQueryResults hold
+	// a call on an active query for it to end (or to store rows) before
+	// they answer with what there is.
+	DefaultQueryWait = 500 * time.Millisecond
 )
 
 // Options configures a Server. Lake and Keys are required; a nil Queries,
@@ -46,6 +50,13 @@ type Options struct {
 	Audit AuditSink
 	// MaxBodyBytes bounds a request body; 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// QueryWait is how long DescribeQuery waits for a QUEUED or RUNNING
+	// query to end, and GetQueryResults for an active query that has no
+	// rows to return yet to store some or end, before answering: a client
+	// polling them learns of the end when it happens, not at its next
+	// poll. The answer comes as soon as the query changes. 0:
+	// DefaultQueryWait; negative: answer at once.
+	QueryWait time.Duration
 	// Skew is the accepted clock difference of signatures; 0: 15 minutes.
 	Skew       time.Duration
 	Now        func() time.Time // nil: time.Now
@@ -73,6 +84,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.QueryWait == 0 {
+		opts.QueryWait = DefaultQueryWait
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

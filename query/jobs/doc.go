@@ -6,7 +6,10 @@
 // lake's control-plane store before Start returns; a pool of workers runs
 // queued queries on the query.Engine and writes their rows as CSV files
 // into the lake's bucket (results/<query-id>/result_<n>.csv) while they
-// run. Results and query history are kept for Options.ResultTTL, then
+// run; the last one is recorded with the query's end. The files most
+// recently written or read are also kept in memory for GetQueryResults, and
+// WaitEnd and WaitRows let a caller that polls wait for a query to end.
+// Results and query history are kept for Options.ResultTTL, then
 // swept. A query with a delivery URI also has its result files copied,
 // gzip-compressed and with a signed result_sign.json, to an S3 bucket when
 // it finishes.

@@ -3,12 +3,14 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -171,3 +173,46 @@ func (e *env) longSQL() string {
 	return fmt.Sprintf(`SELECT count(*) FROM %[1]s a, %[1]s b, %[1]s c
 		WHERE a.eventID < b.eventID AND b.eventID <> c.eventID AND length(a.eventJson || c.eventJson) > 3`, e.store.ID)
 }
+
+// plantRunning records a RUNNING query that no worker runs: tests feed
+// its results to writeParts themselves.
+func (e *env) plantRunning() *record {
+	e.t.Helper()
+	now := time.Now().UTC()
+	r := &record{ID: uuid.NewString(), Status: StatusRunning, Created: now, Started: now,
+		Statement: "SELECT 1", Stores: []string{e.store.ID}}
+	require.NoError(e.t, e.l.ControlUpdate(func(c lake.Control) error { return putRecord(c, r, true) }))
+	return r
+}
+
+// pipeCSV runs writeParts for query id on a pipe, writes header to it and
+// returns a closer and a function that writes more CSV. Closing ends
+// writeParts and records the query FINISHED, as run does.
+func pipeCSV(t *testing.T, e *env, id, header string) (io.Closer, func(string)) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		last, err := e.m.writeParts(context.Background(), id, pr)
+		if err == nil {
+			_, err = e.m.end(id, StatusFinished, "", last)
+		}
+		done <- err
+	}()
+	feed := func(s string) {
+		t.Helper()
+		_, err := io.WriteString(pw, s)
+		require.NoError(t, err)
+	}
+	feed(header)
+	return closerFunc(func() error {
+		if err := pw.Close(); err != nil {
+			return err
+		}
+		return <-done
+	}), feed
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }

@@ -35,18 +35,14 @@ type Manager struct {
 
 	keyMu sync.Mutex // guards creating the signing key
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	closed bool
-	active map[string]*job // queued and running, by ID
-	queue  []string        // queued IDs, oldest first
-}
+	cache *resultCache // recent result files
 
-// job is an active query in memory.
-type job struct {
-	id      string
-	running bool
-	cancel  context.CancelCauseFunc // set when running
+	mu      sync.Mutex
+	cond    *sync.Cond
+	closed  bool
+	closing chan struct{}   // closed by Close: waiters return
+	active  map[string]*job // queued and running, by ID
+	queue   []string        // queued IDs, oldest first
 }
 
 // Causes of a running query's context ending early.
@@ -68,7 +64,10 @@ func New(l *lake.Lake, eng *query.Engine, opts Options) (*Manager, error) {
 	if err := opts.normalize(); err != nil {
 		return nil, fmt.Errorf("new query manager: %w", err)
 	}
-	m := &Manager{l: l, eng: eng, opts: opts, log: opts.Logger, active: map[string]*job{}}
+	m := &Manager{
+		l: l, eng: eng, opts: opts, log: opts.Logger, active: map[string]*job{},
+		closing: make(chan struct{}), cache: newResultCache(opts.ResultCacheBytes),
+	}
 	m.cond = sync.NewCond(&m.mu)
 	var err error
 	if m.metrics, err = newMetrics(opts.Registerer, m); err != nil {
@@ -106,6 +105,9 @@ func (o *Options) normalize() error {
 	def(&o.MaxActive, DefaultMaxActive)
 	def(&o.Workers, DefaultWorkers)
 	def(&o.PartRows, DefaultPartRows)
+	if o.ResultCacheBytes == 0 {
+		o.ResultCacheBytes = DefaultResultCacheBytes
+	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -179,7 +181,7 @@ func (m *Manager) recover() error {
 	}
 	slices.SortFunc(queued, func(a, b *record) int { return a.Created.Compare(b.Created) })
 	for _, r := range queued {
-		m.active[r.ID] = &job{id: r.ID}
+		m.active[r.ID] = newJob(r.ID)
 		m.queue = append(m.queue, r.ID)
 	}
 	return nil
@@ -262,7 +264,7 @@ func (m *Manager) reserve(id string) error {
 	if len(m.active) >= m.opts.MaxActive {
 		return fmt.Errorf("%w: %d queries are queued or running, the most allowed; wait for some to finish or cancel them", ErrMaxConcurrent, len(m.active))
 	}
-	m.active[id] = &job{id: id}
+	m.active[id] = newJob(id)
 	return nil
 }
 
@@ -276,6 +278,7 @@ func (m *Manager) Describe(ctx context.Context, id string) (Query, error) {
 	if err != nil {
 		return Query{}, err
 	}
+	m.withLiveStats(r)
 	return r.query(m.now()), nil
 }
 
@@ -286,10 +289,12 @@ func (m *Manager) Cancel(ctx context.Context, id string) (Query, error) {
 	if !validID(id) {
 		return Query{}, fmt.Errorf("%w: %q is not a query ID", ErrQueryNotFound, id)
 	}
+	scanned, bytes := m.liveStats(id)
 	r, err := m.update(id, func(r *record) error {
 		if !r.Status.Active() {
 			return fmt.Errorf("%w: query %s is %s", ErrInactiveQuery, id, r.Status)
 		}
+		r.fillStats(scanned, bytes)
 		now := m.now()
 		if r.Started.IsZero() {
 			r.Started = now
@@ -305,6 +310,8 @@ func (m *Manager) Cancel(ctx context.Context, id string) (Query, error) {
 	}
 	m.mu.Lock()
 	if j := m.active[id]; j != nil {
+		j.ended = true
+		j.wake()
 		if j.running {
 			j.cancel(errCancelled) // the worker removes it when DuckDB stops
 		} else {
@@ -330,6 +337,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	m.closed = true
 	m.cond.Broadcast() // idle workers exit; busy ones exit after their query
+	close(m.closing)   // waiting API calls answer
 	m.mu.Unlock()
 	m.stopLp()
 	done := make(chan struct{})

@@ -77,6 +77,14 @@ func (r *record) query(now time.Time) Query {
 	return q
 }
 
+// fillStats records the statistics of a running query that r does not
+// hold yet.
+func (r *record) fillStats(scanned, bytes int64) {
+	if r.EventsScanned == 0 && r.BytesScanned == 0 {
+		r.EventsScanned, r.BytesScanned = scanned, bytes
+	}
+}
+
 // errStop aborts an update without error to the caller.
 var errStop = errors.New("stop update")
 

@@ -28,6 +28,7 @@ func (m *Manager) Results(ctx context.Context, id, nextToken string, max int) (R
 	if err != nil {
 		return ResultPage{}, err
 	}
+	m.withLiveStats(r)
 	pos := resultsToken{Query: id}
 	if nextToken != "" {
 		if err := m.decodeToken(nextToken, &pos); err != nil {
@@ -56,9 +57,9 @@ func (m *Manager) Results(ctx context.Context, id, nextToken string, max int) (R
 // readPart appends rows of the part at pos to page until page has max rows
 // or the part ends, and moves pos past them.
 func (m *Manager) readPart(ctx context.Context, r *record, pos *resultsToken, max int, page *ResultPage) error {
-	data, err := m.l.Bucket().ReadAll(ctx, partKey(r.ID, pos.Part+1))
+	data, err := m.readResultFile(ctx, r.ID, pos.Part+1)
 	if err != nil {
-		return fmt.Errorf("read results of query %s: %w", r.ID, err)
+		return err
 	}
 	if pos.Offset == 0 { // skip the header row
 		cr := csv.NewReader(bytes.NewReader(data))

@@ -223,8 +223,15 @@ func TestResultsWhileRunning(t *testing.T) {
 		Statement: "SELECT 1", Stores: []string{e.store.ID}}
 	require.NoError(t, e.l.ControlUpdate(func(c lake.Control) error { return putRecord(c, r, true) }))
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- e.m.writeParts(ctx, r.ID, pr) }()
+	type written struct {
+		last *partWriter
+		err  error
+	}
+	done := make(chan written, 1)
+	go func() {
+		last, err := e.m.writeParts(ctx, r.ID, pr)
+		done <- written{last, err}
+	}()
 	_, err := io.WriteString(pw, "id,\"note\"\n1,\"multi\nline\"\n")
 	require.NoError(t, err)
 
@@ -246,8 +253,9 @@ func TestResultsWhileRunning(t *testing.T) {
 	_, err = io.WriteString(pw, "2,b\n3,c\n")
 	require.NoError(t, err)
 	require.NoError(t, pw.Close())
-	require.NoError(t, <-done)
-	_, err = e.m.update(r.ID, func(r *record) error { r.Status = StatusFinished; return nil })
+	w := <-done
+	require.NoError(t, w.err)
+	_, err = e.m.end(r.ID, StatusFinished, "", w.last) // as run records the end
 	require.NoError(t, err)
 	page, err = e.m.Results(ctx, r.ID, tok, 10)
 	require.NoError(t, err)

@@ -1,19 +1,15 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"path/filepath"
 
+	"github.com/auditlake/auditlake/internal/fsutil"
 	"github.com/auditlake/auditlake/query"
 )
-
-// partMaxBytes bounds the size of one result file, whatever its rows.
-const partMaxBytes = 8 << 20
 
 // worker runs queued queries until the manager closes.
 func (m *Manager) worker() {
@@ -36,6 +32,7 @@ func (m *Manager) worker() {
 		m.run(ctx, id)
 		cancel(nil)
 		m.mu.Lock()
+		j.wake() // in case run could not record the end
 		delete(m.active, id)
 		m.mu.Unlock()
 	}
@@ -64,25 +61,17 @@ func (m *Manager) run(ctx context.Context, id string) {
 	log.Info("query running")
 	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.Timeout, errTimedOut)
 	defer cancel()
-	runErr := m.execute(ctx, r)
+	release, last, runErr := m.execute(ctx, r)
 	status, msg := StatusFinished, ""
 	if runErr != nil {
 		status, msg = m.classify(ctx, runErr)
 	}
-	final, err := m.update(id, func(r *record) error {
-		if r.Status != StatusRunning {
-			return errStop // cancelled: Cancel recorded it
-		}
-		r.Status, r.Error, r.Ended = status, truncate(msg), m.now()
-		switch {
-		case r.Delivery == "":
-		case status == StatusFinished:
-			r.Delivery = DeliveryPending
-		default:
-			r.Delivery = DeliveryFailed
-		}
-		return nil
-	})
+	final, err := m.end(id, status, msg, last)
+	// The engine's rows are released once the end is recorded: closing the
+	// query's database takes milliseconds that callers need not wait for.
+	if release != nil {
+		release()
+	}
 	if err != nil {
 		log.Error("recording the end of a query", "err", err)
 		return
@@ -95,6 +84,45 @@ func (m *Manager) run(ctx context.Context, id string) {
 	if status == StatusFinished && final.DeliveryURI != "" {
 		m.deliver(m.runCtx, final) // a shutdown deadline stops it too
 	}
+}
+
+// end records the final status of a running query, with the statistics
+// it has in memory and, when it FINISHED, its last result file (written,
+// not recorded yet; nil if there is none), and wakes its waiters: they
+// see the last rows and the end at once. A query that is no longer
+// RUNNING (cancelled meanwhile) is returned unchanged.
+func (m *Manager) end(id string, status Status, msg string, last *partWriter) (*record, error) {
+	if status != StatusFinished {
+		last = nil
+	}
+	if last != nil {
+		m.cache.put(partKey(id, last.n), last.data) // it is written; readers find it once it is recorded
+	}
+	scanned, bytes := m.liveStats(id)
+	final, err := m.update(id, func(r *record) error {
+		if r.Status != StatusRunning {
+			return errStop // cancelled: Cancel recorded it
+		}
+		if last != nil {
+			if err := r.addPart(last); err != nil {
+				return err
+			}
+		}
+		r.fillStats(scanned, bytes)
+		r.Status, r.Error, r.Ended = status, truncate(msg), m.now()
+		switch {
+		case r.Delivery == "":
+		case status == StatusFinished:
+			r.Delivery = DeliveryPending
+		default:
+			r.Delivery = DeliveryFailed
+		}
+		return nil
+	})
+	if err == nil && final.Status == status {
+		m.note(id, func(j *job) { j.ended, j.rows = true, final.Rows })
+	}
+	return final, err
 }
 
 // classify turns the error that ended a query into its final status and
@@ -112,24 +140,32 @@ func (m *Manager) classify(ctx context.Context, err error) (Status, string) {
 }
 
 // execute runs r's statement and writes its rows as result files,
-// recording each in r's record as soon as it is stored.
-func (m *Manager) execute(ctx context.Context, r *record) error {
-	scanned, err := m.eventsScanned(ctx, r.Statement)
-	if err != nil {
-		return err
-	}
+// recording each but the last in r's record as soon as it is stored (see
+// writeParts). release, when not nil, releases the engine's rows; the
+// caller calls it once it recorded the query's end.
+func (m *Manager) execute(ctx context.Context, r *record) (release func(), last *partWriter, err error) {
+	scanned := make(chan error, 1)
+	go func() { // these overlap the engine's work
+		m.prepareResults(r.ID)
+		n, err := m.eventsScanned(ctx, r.Statement)
+		m.withJob(r.ID, func(j *job) { j.scanned = n })
+		scanned <- err
+	}()
 	rows, err := m.eng.Query(ctx, r.Statement)
+	serr := <-scanned
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer rows.Close()
+	release = func() {
+		if err := rows.Close(); err != nil {
+			m.log.Warn("closing query rows", logKeyID, r.ID, "err", err)
+		}
+	}
+	if serr != nil {
+		return release, nil, serr
+	}
 	bytesRead := rows.Stats().BytesRead
-	if _, err := m.update(r.ID, func(r *record) error {
-		r.EventsScanned, r.BytesScanned = scanned, bytesRead
-		return nil
-	}); err != nil {
-		return err
-	}
+	m.withJob(r.ID, func(j *job) { j.bytes = bytesRead })
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -137,16 +173,25 @@ func (m *Manager) execute(ctx context.Context, r *record) error {
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	werr := m.writeParts(ctx, r.ID, pr)
+	last, werr := m.writeParts(ctx, r.ID, pr)
 	pr.CloseWithError(errWriterStopped) // unblocks WriteCSV if it is still writing
 	qerr := <-done
 	if qerr != nil && !errors.Is(qerr, errWriterStopped) {
-		return qerr // the query's own error, which ended the CSV early
+		return release, nil, qerr // the query's own error, which ended the CSV early
 	}
-	return werr
+	return release, last, werr
 }
 
 var errWriterStopped = errors.New("results writer stopped")
+
+// prepareResults creates the folder of a query's result files in a local
+// bucket, durably, so that storing its first file need not wait for that.
+// Storing creates it anyway, so an error here is left to that.
+func (m *Manager) prepareResults(id string) {
+	if path, ok := m.l.Bucket().LocalPath(partKey(id, 1)); ok {
+		_ = fsutil.MkdirAllDurable(filepath.Dir(path))
+	}
+}
 
 // eventsScanned counts the events in the segments the statement reads,
 // from the manifests' row counts, after time pruning.
@@ -170,102 +215,4 @@ func (m *Manager) eventsScanned(ctx context.Context, stmt string) (int64, error)
 		}
 	}
 	return n, nil
-}
-
-// partWriter accumulates rows of one result file.
-type partWriter struct {
-	buf    bytes.Buffer
-	cw     *csv.Writer
-	rows   int64
-	opened time.Time
-}
-
-// writeParts reads the CSV that query.WriteCSV produces and stores it as
-// result files of at most PartRows rows, each with the header, flushing a
-// file early when FlushInterval has passed since its first row. It always
-// stores at least one file. A query cancelled meanwhile stops it.
-func (m *Manager) writeParts(ctx context.Context, id string, src io.Reader) error {
-	cr := csv.NewReader(src)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = errors.New("results have no header row")
-		}
-		return fmt.Errorf("read results: %w", err)
-	}
-	if _, err := m.update(id, func(r *record) error { r.Columns = header; return nil }); err != nil {
-		return err
-	}
-	n := 0
-	var p *partWriter
-	flush := func() error {
-		n++
-		if err := p.cw.Error(); err != nil {
-			return err
-		}
-		return m.storePart(ctx, id, n, p)
-	}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read results: %w", err)
-		}
-		if p == nil {
-			p = newPart(header, m.now())
-		}
-		if err := p.cw.Write(rec); err != nil {
-			return err
-		}
-		p.rows++
-		if p.rows >= int64(m.opts.PartRows) || p.buf.Len() >= partMaxBytes || m.now().Sub(p.opened) >= m.opts.FlushInterval {
-			if err := flush(); err != nil {
-				return err
-			}
-			p = nil
-		}
-	}
-	if p != nil || n == 0 {
-		if p == nil {
-			p = newPart(header, m.now())
-		}
-		return flush()
-	}
-	return nil
-}
-
-func newPart(header []string, now time.Time) *partWriter {
-	p := &partWriter{opened: now}
-	p.cw = csv.NewWriter(&p.buf)
-	_ = p.cw.Write(header) // a bytes.Buffer does not fail
-	return p
-}
-
-// storePart writes result file n and records it, unless the query is no
-// longer running.
-func (m *Manager) storePart(ctx context.Context, id string, n int, p *partWriter) error {
-	p.cw.Flush()
-	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
-	}
-	data := p.buf.Bytes()
-	if err := m.l.Bucket().WriteAll(ctx, partKey(id, n), data, false); err != nil {
-		return fmt.Errorf("store results: %w", err)
-	}
-	_, err := m.update(id, func(r *record) error {
-		if r.Status != StatusRunning {
-			return errCancelled
-		}
-		if len(r.Parts) != n-1 {
-			return fmt.Errorf("store results: result file %d follows %d files", n, len(r.Parts))
-		}
-		r.Parts = append(r.Parts, part{Rows: p.rows, Bytes: int64(len(data))})
-		r.Rows += p.rows
-		return nil
-	})
-	return err
 }

@@ -56,6 +56,7 @@ func (m *Manager) Sweep(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("sweep query %s: %w", r.ID, err)
 		}
+		m.cache.forget(r.ID, len(r.Parts))
 		n++
 	}
 	if n > 0 {

@@ -65,6 +65,10 @@ const (
 	DefaultFlushInterval = 5 * time.Second // a slow query's rows become readable at least this often
 	MaxResultsPerPage    = 1000            // MaxQueryResults and ListQueries MaxResults upper bound
 	MaxStatementLength   = 10_000          // the model's QueryStatement limit
+
+	// DefaultResultCacheBytes bounds the result files kept in memory for
+	// GetQueryResults.
+	DefaultResultCacheBytes = 32 << 20
 )
 
 // Options configure a Manager. Zero values take the defaults.
@@ -87,6 +91,11 @@ type Options struct {
 	// long a running query's rows wait before they are readable.
 	PartRows      int
 	FlushInterval time.Duration
+	// ResultCacheBytes bounds the result files kept in memory, the most
+	// recently written or read first, so that paging through results does
+	// not read and scan a file from the bucket for each page. The files in
+	// the bucket stay the results; negative: no cache.
+	ResultCacheBytes int64
 	// OpenBucket opens the S3 bucket named by a DeliveryS3Uri (the bucket
 	// name alone, without prefix); the server configures endpoint and
 	// credentials. nil: blob.OpenBucket(ctx, "s3://"+bucket).
