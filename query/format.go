@@ -49,6 +49,11 @@ func WriteCSV(w io.Writer, r *Rows) error {
 			cell = appendCSVCell(cell[:0], v, types[i])
 			line = appendCSVField(line, cell)
 		}
+		if len(line) == 0 {
+			// One column holding NULL or "": a blank line would be no
+			// record at all to a CSV reader, so the row would vanish.
+			line = append(line, '"', '"')
+		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
 			return fmt.Errorf("write csv: %w", err)

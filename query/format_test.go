@@ -82,6 +82,20 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 	require.Equal(t, "[{accountId=null, type=AWS::S3::Object, arn=arn:aws:s3:::logs/a.txt, arnPrefix=null}]", recs[1][5], "arrays of rows too")
 }
 
+// TestWriteCSVOneEmptyColumn checks that rows of one column holding NULL or
+// "" survive a CSV reader: written as blank lines they would be no records.
+func TestWriteCSVOneEmptyColumn(t *testing.T) {
+	e := newTestEngine(t, testLake(t), Options{})
+	rows, err := e.Query(context.Background(), "SELECT x FROM (VALUES (NULL), (''), ('a')) AS t(x)")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, WriteCSV(&buf, rows))
+	require.NoError(t, rows.Close())
+	recs, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"x"}, {""}, {""}, {"a"}}, recs)
+}
+
 func TestWriteJSONValid(t *testing.T) {
 	e := newTestEngine(t, testLake(t), Options{})
 	rows, err := e.Query(context.Background(), formatQuery)
