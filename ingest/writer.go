@@ -12,20 +12,20 @@ import (
 // DefaultBufferBytes bounds the events a Writer holds before it writes them
 // out as segments. Two buffers exist at once (one filling, one being
 // written); with the Parquet writers and the garbage collector's headroom,
-// ingest's heap is capped at IngestMemoryLimit of this (see
+// ingest's heap is capped at MemoryLimit of this (see
 // docs/operations.md). Larger buffers make fewer, larger segments before
 // compaction, but leave the collector less room under the same cap: on the
 // 1M-event bench trail 128 MiB under a 768 MiB cap spent 40% of ingest's CPU
 // collecting garbage, 64 MiB under 704 MiB 10%.
 const DefaultBufferBytes = 64 << 20
 
-// IngestMemoryLimit is the soft cap on the Go heap (debug.SetMemoryLimit)
+// MemoryLimit is the soft cap on the Go heap (debug.SetMemoryLimit)
 // of an ingest whose batches are bufferBytes: the two batches take about a
 // third of it, the Parquet writers (pages of up to 16 MiB per column being
 // written, one writer per core) and zstd's windows about another, and the
 // rest is the room the collector needs to run seldom. The live heap of the
 // 1M-event bench trail peaks near 400 MiB with the default buffer.
-func IngestMemoryLimit(bufferBytes int64) int64 { return 7*bufferBytes + 256<<20 }
+func MemoryLimit(bufferBytes int64) int64 { return 7*bufferBytes + 256<<20 }
 
 // eventOverhead is the memory of a decoded event beyond its JSON text (the
 // typed columns, their strings, maps and pointers), measured with the heap

@@ -38,7 +38,7 @@ and the other records of the file are still taken; the exit status is then 1.`,
 			if os.Getenv("GOMEMLIMIT") == "" {
 				// Bound the heap near what the buffers need: the collector
 				// works harder instead of doubling the heap.
-				debug.SetMemoryLimit(ingest.IngestMemoryLimit(opts.BufferBytes))
+				debug.SetMemoryLimit(ingest.MemoryLimit(opts.BufferBytes))
 			}
 			opts.Stdin = cmd.InOrStdin()
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
