@@ -3,10 +3,13 @@ package query
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -64,4 +67,68 @@ func TestEventJSONIsRebuiltFromSegments(t *testing.T) {
 	// store's schema.
 	_, err = e.Query(ctx, "SELECT eventJsonCutEventID FROM "+s.ID)
 	require.Error(t, err)
+}
+
+// TestEventJSONSQLIsTheDefinition checks lake.EventJSONSQL, the one-step
+// rebuild the views use, against the definition (put requestID back into
+// the stored text, then eventID into the result, as Event.RestoreJSON
+// does) for every pair of positions within the texts, characters beyond
+// ASCII included, and against the two-step SQL it replaced.
+func TestEventJSONSQLIsTheDefinition(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec("CREATE TABLE t (s VARCHAR, e INTEGER, r INTEGER, id VARCHAR, rq VARCHAR)")
+	require.NoError(t, err)
+	type row struct {
+		s, id, rq string
+		e, r      *int32
+	}
+	var rows []row
+	for _, s := range []string{``, `{"a":"","b":""}`, `{"ü":"","東京":"🦆"}`} {
+		for _, ids := range [][2]string{{"E1234567", "R1234567"}, {"é-ümlaut-8", "🦆🦆🦆🦆🦆🦆🦆🦆"}} {
+			n := int32(utf8.RuneCountInString(s))
+			nrq := int32(utf8.RuneCountInString(ids[1]))
+			for r := int32(-1); r <= n; r++ {
+				for e := int32(-1); e <= n+nrq; e++ {
+					x := row{s: s, id: ids[0], rq: ids[1]}
+					if r >= 0 {
+						x.r = &r
+					}
+					if e >= 0 && (r >= 0 || e <= n) {
+						x.e = &e
+					}
+					rows = append(rows, x)
+					_, err := db.Exec("INSERT INTO t VALUES (?, ?, ?, ?, ?)", x.s, x.e, x.r, x.id, x.rq)
+					require.NoError(t, err)
+				}
+			}
+		}
+	}
+	const twoSteps = `CASE WHEN e IS NULL THEN (j1) ELSE left((j1), e) || id || substr((j1), e + 1) END`
+	const j1 = `CASE WHEN r IS NULL THEN s ELSE left(s, r) || rq || substr(s, r + 1) END`
+	q := "SELECT s, e, r, id, rq, " + lake.EventJSONSQL("s", "e", "r", "id", "rq") + ", " + strings.ReplaceAll(twoSteps, "j1", j1) + " FROM t"
+	res, err := db.Query(q)
+	require.NoError(t, err)
+	defer res.Close()
+	n := 0
+	for res.Next() {
+		var x row
+		var e, r sql.NullInt32
+		var got, old string
+		require.NoError(t, res.Scan(&x.s, &e, &r, &x.id, &x.rq, &got, &old))
+		ev := lake.Event{EventJSON: x.s, EventID: &x.id, RequestID: &x.rq}
+		if e.Valid {
+			ev.CutEventID = &e.Int32
+		}
+		if r.Valid {
+			ev.CutRequestID = &r.Int32
+		}
+		ev.RestoreJSON()
+		require.Equal(t, ev.EventJSON, got, "stored %q, eventID at %v, requestID at %v", x.s, e, r)
+		require.Equal(t, old, got)
+		n++
+	}
+	require.NoError(t, res.Err())
+	require.Equal(t, len(rows), n)
 }
