@@ -76,7 +76,7 @@ var functions = map[string]fn{
 	"json_array_get":      jsonFn(2, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN CAST(json_extract($1, CASE WHEN $2 < 0 THEN '$[#' || CAST($2 AS VARCHAR) || ']' ELSE '$[' || CAST($2 AS VARCHAR) || ']' END) AS VARCHAR) END"),
 	"json_array_length":   tm(1, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN json_array_length($1) END"),
 	"json_array_contains": tm(2, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN list_contains(json_extract_string($1, '$[*]'), CAST($2 AS VARCHAR)) END"),
-	"json_size":           tm(2, "CASE WHEN json_valid($1) THEN CASE WHEN json_type($1, $2) IS NULL THEN NULL WHEN json_type($1, $2) = 'ARRAY' THEN json_array_length($1, $2) WHEN json_type($1, $2) = 'OBJECT' THEN len(json_keys($1, $2)) ELSE 0 END END"),
+	"json_size":           {custom: jsonSize.translate},
 	"is_json_scalar":      tm(1, "json_type($1) NOT IN ('OBJECT', 'ARRAY')"),
 
 	// Regular expressions: RE2 syntax, see regexp.go.

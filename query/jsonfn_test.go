@@ -35,8 +35,8 @@ func TestJSONPathOneParse(t *testing.T) {
 				require.True(t, singlePath(p), p)
 				var general, oneParse sql.NullString
 				doc := sql.NullString{String: d, Valid: d != "\x00null"}
-				require.NoError(t, db.QueryRow("SELECT ("+f.general+")::VARCHAR, ("+f.oneParse+")::VARCHAR", doc, p).Scan(&general, &oneParse))
-				require.Equal(t, general, oneParse, "%s on %q at %s", f.oneParse, d, p)
+				require.NoError(t, db.QueryRow("SELECT ("+f.general+")::VARCHAR, ("+f.oneParse()+")::VARCHAR", doc, p).Scan(&general, &oneParse))
+				require.Equal(t, general, oneParse, "%s on %q at %s", f.oneParse(), d, p)
 			}
 		}
 	}
