@@ -285,7 +285,7 @@ func TestEventJSONPushdownResults(t *testing.T) {
 		require.Equal(t, [][]string{{"20"}}, rows, q) // i % 14 in {6, 13}, for i < 140
 	}
 	for _, q := range []string{
-		// Q14 of bench/queries.go.
+		// Q14 of bench/cmd/lakebench/queries.go.
 		"SELECT json_extract_scalar(eventJson, '$.userIdentity.sessionContext.sessionIssuer.userName') AS issuer, COUNT(*) AS n FROM " + a +
 			" WHERE eventTime >= '2025-05-06 00:00:00' GROUP BY 1 ORDER BY n DESC, issuer LIMIT 10",
 		"SELECT eventID FROM " + a + " WHERE json_extract_scalar(eventJson, '$.responseElements.requestId') = requestID ORDER BY 1",
@@ -488,8 +488,9 @@ func FuzzEventJSONPushdown(f *testing.F) {
 
 // BenchmarkEventJSONPushdown measures JSON calls over eventJson reading
 // the stored text and the rebuilt text, on the management events of 30,000
-// generated ones (about 18,000): Q14 of bench/queries.go, the same call in
-// a filter, and eventJson itself, which is always rebuilt.
+// generated ones (about 18,000): Q14 of bench/cmd/lakebench (over the whole
+// store), the same call in a filter, and eventJson itself, which is always
+// rebuilt. Compare with benchstat -col /text.
 func BenchmarkEventJSONPushdown(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
@@ -513,9 +514,9 @@ func BenchmarkEventJSONPushdown(b *testing.B) {
 	} {
 		sql := strings.ReplaceAll(q.sql, "$EDS", s.ID)
 		for _, stored := range []bool{true, false} {
-			name := q.name + "/rebuilt"
+			name := "query=" + q.name + "/text=rebuilt"
 			if stored {
-				name = q.name + "/stored"
+				name = "query=" + q.name + "/text=stored"
 			}
 			b.Run(name, func(b *testing.B) {
 				e.noPushdown = !stored
