@@ -188,11 +188,37 @@ func insertAt(s string, at int, v string) string {
 
 // StoredEventJSON is the SQL expression that rebuilds eventJson from a
 // segment's stored columns, for views over segment files.
-const StoredEventJSON = `CASE WHEN eventJsonCutEventID IS NULL THEN (` + storedJ1 + `) ` +
-	`ELSE left((` + storedJ1 + `), eventJsonCutEventID) || eventID || substr((` + storedJ1 + `), eventJsonCutEventID + 1) END`
+var StoredEventJSON = EventJSONSQL("eventJson", "eventJsonCutEventID", "eventJsonCutRequestID", "eventID", "requestID")
 
-const storedJ1 = `CASE WHEN eventJsonCutRequestID IS NULL THEN eventJson ` +
-	`ELSE left(eventJson, eventJsonCutRequestID) || requestID || substr(eventJson, eventJsonCutRequestID + 1) END`
+// EventJSONSQL returns the SQL expression that rebuilds eventJson from the
+// stored text, the two cut positions and the two values, each given as an
+// SQL expression (a column name, usually).
+//
+// It gives what the two steps in the comment at the top of this file give,
+// in one concatenation of pieces of the stored text: with r the requestID
+// position (in the stored text) and e the eventID one (in the text with
+// requestID put back), eventID goes before requestID when e <= r, after it
+// when e >= r + length(requestID), and inside it otherwise (which cutIDs
+// never writes: the quotes around a cut value keep the two apart). Each
+// piece is cut from the stored text itself, so the intermediate text is
+// never built; DuckDB spent most of a query reading eventJson on building
+// it (left and substr count characters from the start of the text, and the
+// two steps did that five times). The two forms agree whenever r is within
+// the stored text and e within the intermediate one, as cutIDs writes them
+// (query/eventjson_test.go checks it).
+func EventJSONSQL(stored, cutEventID, cutRequestID, eventID, requestID string) string {
+	return strings.NewReplacer("{s}", stored, "{e}", cutEventID, "{r}", cutRequestID, "{id}", eventID, "{rq}", requestID).Replace(eventJSONSQL)
+}
+
+// eventJSONSQL is EventJSONSQL's expression over {s} (the stored text),
+// {e} and {r} (the cut positions of eventID and requestID), {id} and {rq}
+// (their values).
+const eventJSONSQL = `CASE WHEN {r} IS NULL AND {e} IS NULL THEN {s} ` +
+	`WHEN {r} IS NULL THEN left({s}, {e}) || {id} || substr({s}, {e} + 1) ` +
+	`WHEN {e} IS NULL THEN left({s}, {r}) || {rq} || substr({s}, {r} + 1) ` +
+	`WHEN {e} <= {r} THEN left({s}, {e}) || {id} || substr({s}, {e} + 1, {r} - {e}) || {rq} || substr({s}, {r} + 1) ` +
+	`WHEN {e} >= {r} + length({rq}) THEN left({s}, {r}) || {rq} || substr({s}, {r} + 1, {e} - {r} - length({rq})) || {id} || substr({s}, {e} - length({rq}) + 1) ` +
+	`ELSE left({s}, {r}) || left({rq}, {e} - {r}) || {id} || substr({rq}, {e} - {r} + 1) || substr({s}, {r} + 1) END`
 
 // StoredOnlyColumns are the segment columns that exist only to rebuild
 // eventJson; views leave them out.

@@ -45,6 +45,9 @@ type Engine struct {
 	dir       string // the engine's own directory: the empty segment, spill dirs
 	emptyFile string // a Parquet file with the lake.Event schema and no rows
 	parser    *parser
+	// noPushdown makes JSON calls read the rebuilt eventJson always
+	// (eventjson.go); tests compare the two.
+	noPushdown bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -172,8 +175,13 @@ func (e *Engine) prepare(ctx context.Context, sqlText string) (*statement, error
 			return nil, fmt.Errorf("%w: %q", lake.ErrStoreNotFound, r.Text)
 		}
 	}
+	var calls map[uintptr]bool
+	if !e.noPushdown {
+		calls = eventJSONCalls(rw, node)
+	}
+	rw.pushdown = len(calls) > 0
 	st := &statement{rw: rw, ranges: timeRanges(node)}
-	if st.sql, err = e.parser.translateStatement(ctx, rw, stmt); err != nil {
+	if st.sql, err = e.parser.translateStatement(ctx, rw, stmt, calls); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -245,23 +253,35 @@ var statementErrorTypes = map[duckdb.ErrorType]bool{
 
 // view is one store reference's segment files.
 type view struct {
-	name  string
-	kind  lake.RowKind
-	paths []string
+	name     string
+	kind     lake.RowKind
+	paths    []string
+	pushdown bool // add the internal columns JSON calls read the stored eventJson from
 }
 
 // sql is the statement that creates the view over the segment files. Its
 // columns are the store's schema: eventJson as the original record (a
 // segment stores it without the text of eventID and requestID, see
 // lake/idcut.go), then eventJsonChecksum, which is not stored but derived,
-// and computed only when a query reads it.
+// and computed only when a query reads it. For a statement whose JSON
+// calls read the stored eventJson, internal columns follow
+// (eventjson.go).
 func (v view) sql() string {
 	from := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", sqlList(v.paths))
+	var cols string
 	if v.kind == lake.RowAuditEvent {
-		return fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, sha256(eventJson) AS eventJsonChecksum FROM %s", quoteIdent(v.name), from)
+		cols = "*, sha256(eventJson) AS eventJsonChecksum"
+		if v.pushdown {
+			cols += ", " + ejAuditColumns
+		}
+	} else {
+		cols = fmt.Sprintf("* EXCLUDE (eventJson, %s), %s AS eventJson, sha256(%[2]s) AS eventJsonChecksum",
+			strings.Join(lake.StoredOnlyColumns, ", "), lake.StoredEventJSON)
+		if v.pushdown {
+			cols += ", " + ejViewColumns
+		}
 	}
-	return fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT * EXCLUDE (eventJson, %s), %s AS eventJson, sha256(%[3]s) AS eventJsonChecksum FROM %[4]s",
-		quoteIdent(v.name), strings.Join(lake.StoredOnlyColumns, ", "), lake.StoredEventJSON, from)
+	return fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT %s FROM %s", quoteIdent(v.name), cols, from)
 }
 
 // segments asks the catalog for each reference's segments in its pruned
@@ -278,7 +298,7 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 		if release != nil {
 			r.closers = append(r.closers, func() error { release(); return nil })
 		}
-		v := view{name: ref.Placeholder, kind: lake.RowKindOf(ref.Store)}
+		v := view{name: ref.Placeholder, kind: lake.RowKindOf(ref.Store), pushdown: st.rw.pushdown}
 		for _, p := range paths {
 			abs, err := filepath.Abs(p)
 			if err != nil {

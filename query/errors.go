@@ -109,7 +109,8 @@ var placeholderRE = regexp.MustCompile(placeholderPrefix + `[0-9]+`)
 
 // userMessage rewrites a DuckDB error message in terms of the statement
 // as the user wrote it: store placeholders become the references as
-// written, and messages about unknown functions say so plainly.
+// written, internal columns eventJson, and messages about unknown
+// functions say so plainly.
 func userMessage(rw *rewritten, msg string) string {
 	msg = placeholderRE.ReplaceAllStringFunc(msg, func(ph string) string {
 		for _, r := range rw.Refs {
@@ -120,10 +121,15 @@ func userMessage(rw *rewritten, msg string) string {
 		return ph
 	})
 	msg = strings.ReplaceAll(msg, "__trino_if", "if")
+	if rw.pushdown {
+		msg = internalColumnRE.ReplaceAllString(msg, "eventJson") // what the user wrote
+	}
 	if m := unknownFunctionRE.FindStringSubmatch(msg); m != nil {
 		return "function " + m[1] + " does not exist" + strings.TrimSuffix(" ("+strings.TrimSpace(m[2])+")", " ()")
 	}
 	return msg
 }
+
+var internalColumnRE = regexp.MustCompile(ejPrefix + `[a-z_]+`)
 
 var unknownFunctionRE = regexp.MustCompile(`(?:Scalar|Aggregate|Table) Function with name "?([^ "]+)"? does not exist!?(.*)$`)

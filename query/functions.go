@@ -69,14 +69,14 @@ var functions = map[string]fn{
 	"listagg":              {rename: "string_agg"},
 
 	// JSON. Invalid JSON gives NULL, as in Trino, instead of an error.
-	"json_extract_scalar": tm(2, "CASE WHEN json_valid($1) AND json_type($1, $2) NOT IN ('OBJECT', 'ARRAY') THEN json_extract_string($1, $2) END"),
-	"json_extract":        jsonFn(2, "CASE WHEN json_valid($1) THEN CAST(json_extract($1, $2) AS VARCHAR) END"),
+	"json_extract_scalar": {custom: jsonExtractScalar.translate}, // jsonfn.go
+	"json_extract":        {custom: jsonExtract.translate},
 	"json_parse":          jsonFn(1, "CAST(json($1) AS VARCHAR)"),
 	"json_format":         tm(1, "CAST($1 AS VARCHAR)"),
 	"json_array_get":      jsonFn(2, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN CAST(json_extract($1, CASE WHEN $2 < 0 THEN '$[#' || CAST($2 AS VARCHAR) || ']' ELSE '$[' || CAST($2 AS VARCHAR) || ']' END) AS VARCHAR) END"),
 	"json_array_length":   tm(1, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN json_array_length($1) END"),
 	"json_array_contains": tm(2, "CASE WHEN json_valid($1) AND json_type($1) = 'ARRAY' THEN list_contains(json_extract_string($1, '$[*]'), CAST($2 AS VARCHAR)) END"),
-	"json_size":           tm(2, "CASE WHEN json_valid($1) THEN CASE WHEN json_type($1, $2) IS NULL THEN NULL WHEN json_type($1, $2) = 'ARRAY' THEN json_array_length($1, $2) WHEN json_type($1, $2) = 'OBJECT' THEN len(json_keys($1, $2)) ELSE 0 END END"),
+	"json_size":           {custom: jsonSize.translate},
 	"is_json_scalar":      tm(1, "json_type($1) NOT IN ('OBJECT', 'ARRAY')"),
 
 	// Regular expressions: RE2 syntax, see regexp.go.

@@ -114,6 +114,10 @@ type rewritten struct {
 	// layers are later rewrites of SQL (preTranslate), each mapping its
 	// output back to the previous text.
 	layers [][]edit
+	// pushdown is set when the translation reads the stored eventJson
+	// through internal columns (eventjson.go), whose names error messages
+	// must not show.
+	pushdown bool
 }
 
 // origOffset maps a byte offset in SQL back to one in Orig.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,16 +21,18 @@ import (
 
 // translator rewrites one statement's tree in place.
 type translator struct {
-	ctx  context.Context
-	p    *parser
-	rw   *rewritten
-	json map[uintptr]bool // nodes known to hold JSON text
+	ctx      context.Context
+	p        *parser
+	rw       *rewritten
+	json     map[uintptr]bool // nodes known to hold JSON text
+	pushdown map[uintptr]bool // JSON calls that read the stored eventJson (eventjson.go)
 }
 
 // translateStatement rewrites stmt (one element of json_serialize_sql's
 // "statements") from Trino to DuckDB semantics and returns the DuckDB SQL.
-func (p *parser) translateStatement(ctx context.Context, rw *rewritten, stmt map[string]any) (string, error) {
-	t := &translator{ctx: ctx, p: p, rw: rw, json: map[uintptr]bool{}}
+// The calls in pushdown (eventJSONCalls) read the stored eventJson.
+func (p *parser) translateStatement(ctx context.Context, rw *rewritten, stmt map[string]any, pushdown map[uintptr]bool) (string, error) {
+	t := &translator{ctx: ctx, p: p, rw: rw, json: map[uintptr]bool{}, pushdown: pushdown}
 	node, _ := stmt["node"].(map[string]any)
 	if node == nil {
 		return "", newStatementError(rw.Orig, -1, "only SELECT statements are allowed")
@@ -136,14 +137,14 @@ func (t *translator) expand(src string, a ...any) (any, error) {
 // markJSON records that n evaluates to JSON text.
 func (t *translator) markJSON(n any) any {
 	if m, ok := n.(map[string]any); ok {
-		t.json[reflect.ValueOf(m).Pointer()] = true
+		t.json[nodeID(m)] = true
 	}
 	return n
 }
 
 func (t *translator) isJSON(n any) bool {
 	m, ok := n.(map[string]any)
-	return ok && t.json[reflect.ValueOf(m).Pointer()]
+	return ok && t.json[nodeID(m)]
 }
 
 // substitute replaces the $N parameters of a template tree with args.
