@@ -14,8 +14,12 @@ import (
 	"time"
 )
 
-// ManifestFormat is the version of the manifest document layout.
-const ManifestFormat = 1
+// ManifestFormat is the version of the manifest document layout. Version 2
+// added a segment's keyCuts; version 1 documents read as they are. The
+// checksum covers the document as this package renders it, so an older
+// auditlake could not verify a newer document: it refuses it by version
+// instead of calling it corrupt.
+const ManifestFormat = 2
 
 // manifestsKept is how many manifest versions stay in the bucket after a
 // commit; older ones are removed. The newest is the truth; the others are

@@ -109,6 +109,24 @@ func (l *Lake) Segments(ctx context.Context, storeID string, from, to time.Time)
 	return paths, release, nil
 }
 
+// KeyCuts reports whether every segment of the store whose eventTime range
+// overlaps [from, to] has its eventJson cut only at the records' own eventID
+// and requestID members (Segment.KeyCuts), so that a JSON path reading
+// neither may read the stored text. It stays true once true: new segments
+// and merges of such segments have the mark.
+func (l *Lake) KeyCuts(ctx context.Context, storeID string, from, to time.Time) (bool, error) {
+	m, err := l.Manifest(ctx, storeID)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range m.Overlapping(from, to) {
+		if !s.KeyCuts {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func (c *segmentCache) hold(id string) {
 	c.mu.Lock()
 	c.holds[id]++

@@ -24,6 +24,14 @@ type Catalog interface {
 	Segments(ctx context.Context, storeID string, from, to time.Time) (paths []string, release func(), err error)
 }
 
+// keyCutter is a Catalog that knows which segments are cut only at the
+// records' own eventID and requestID members (lake.Lake.KeyCuts). JSON
+// calls over such segments read the stored eventJson without per-row
+// checks (eventjson.go); with another Catalog they keep the checks.
+type keyCutter interface {
+	KeyCuts(ctx context.Context, storeID string, from, to time.Time) (bool, error)
+}
+
 // Sentinel errors of the package. Callers test them with errors.Is.
 var (
 	// ErrInvalidStatement means the SQL is not a single read-only SELECT

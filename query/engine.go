@@ -257,6 +257,7 @@ type view struct {
 	kind     lake.RowKind
 	paths    []string
 	pushdown bool // add the internal columns JSON calls read the stored eventJson from
+	keyCuts  bool // every segment is cut only at the records' own ID members (lake.Segment.KeyCuts)
 }
 
 // sql is the statement that creates the view over the segment files. Its
@@ -272,12 +273,18 @@ func (v view) sql() string {
 	if v.kind == lake.RowAuditEvent {
 		cols = "*, sha256(eventJson) AS eventJsonChecksum"
 		if v.pushdown {
-			cols += ", " + ejAuditColumns
+			cols += ", " + ejUncutColumns
 		}
 	} else {
 		cols = fmt.Sprintf("* EXCLUDE (eventJson, %s), %s AS eventJson, sha256(%[2]s) AS eventJsonChecksum",
 			strings.Join(lake.StoredOnlyColumns, ", "), lake.StoredEventJSON)
-		if v.pushdown {
+		switch {
+		case v.pushdown && v.keyCuts:
+			// Only the records' own eventID and requestID members are
+			// emptied, and pushdownPath keeps their paths off the stored
+			// text: it answers every other path as the original does.
+			cols += ", " + ejUncutColumns
+		case v.pushdown:
 			cols += ", " + ejViewColumns
 		}
 	}
@@ -291,6 +298,15 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 	views := make([]view, 0, len(st.rw.Refs))
 	for _, ref := range st.rw.Refs {
 		rng := st.ranges[strings.ToLower(ref.Placeholder)]
+		keyCuts := false
+		if kc, ok := e.cat.(keyCutter); ok && st.rw.pushdown {
+			// Asked before Segments: the answer stays true once true, so
+			// every segment Segments then returns has the mark too.
+			var err error
+			if keyCuts, err = kc.KeyCuts(ctx, ref.Store.ID, rng.From, rng.To); err != nil {
+				return nil, fmt.Errorf("segments of store %s: %w", ref.Store.ID, err)
+			}
+		}
 		paths, release, err := e.cat.Segments(ctx, ref.Store.ID, rng.From, rng.To)
 		if err != nil {
 			return nil, fmt.Errorf("segments of store %s: %w", ref.Store.ID, err)
@@ -298,7 +314,7 @@ func (e *Engine) segments(ctx context.Context, st *statement, r *Rows) ([]view, 
 		if release != nil {
 			r.closers = append(r.closers, func() error { release(); return nil })
 		}
-		v := view{name: ref.Placeholder, kind: lake.RowKindOf(ref.Store), pushdown: st.rw.pushdown}
+		v := view{name: ref.Placeholder, kind: lake.RowKindOf(ref.Store), pushdown: st.rw.pushdown, keyCuts: keyCuts}
 		for _, p := range paths {
 			abs, err := filepath.Abs(p)
 			if err != nil {

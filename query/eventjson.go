@@ -41,6 +41,13 @@ import (
 //     ending in an escaped quote): it may hold a cut string.
 // Those rows take the rebuilt text. json_size counts members and elements
 // only, so it needs the first two checks only.
+//
+// Segments written since the writer cuts only the records' own eventID and
+// requestID members (lake.Segment.KeyCuts) need none of this: their stored
+// text is the original with those two strings emptied, and no pushed-down
+// path reads them. When every segment of a view has the mark, the view's
+// internal columns say "no cuts" (ejUncutColumns) and the calls read the
+// stored text directly.
 
 // Internal column names of the store views for statements whose JSON calls
 // read the stored eventJson.
@@ -60,12 +67,16 @@ var ejColumns = []string{ejCutE, ejCutR, ejIDE, ejIDR, ejOK}
 
 // ejViewColumns is the select list that adds the internal columns to a
 // view over segments whose eventJson has its IDs cut out, and
-// ejAuditColumns the one for ActivityAuditLog stores, which have no cuts.
+// ejUncutColumns the one for stored text that answers every pushed-down
+// path as the original does: ActivityAuditLog stores, which have no cuts,
+// and segments cut only at the records' own eventID and requestID members
+// (lake.Segment.KeyCuts), which no pushed-down path reads. With it the
+// calls read the stored text with no per-row checks.
 var (
 	ejViewColumns = "eventJson AS " + ejStored + ", eventJsonCutEventID AS " + ejCutE + ", eventJsonCutRequestID AS " + ejCutR +
 		", eventID AS " + ejIDE + ", requestID AS " + ejIDR +
 		", (eventJsonCutEventID IS NULL OR " + plainSQL("eventID") + ") AND (eventJsonCutRequestID IS NULL OR " + plainSQL("requestID") + ") AS " + ejOK
-	ejAuditColumns = "eventJson AS " + ejStored + ", NULL::INTEGER AS " + ejCutE + ", NULL::INTEGER AS " + ejCutR +
+	ejUncutColumns = "eventJson AS " + ejStored + ", NULL::INTEGER AS " + ejCutE + ", NULL::INTEGER AS " + ejCutR +
 		", NULL::VARCHAR AS " + ejIDE + ", NULL::VARCHAR AS " + ejIDR + ", true AS " + ejOK
 )
 

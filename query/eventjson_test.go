@@ -53,6 +53,11 @@ func TestEventJSONIsRebuiltFromSegments(t *testing.T) {
 		if rq != "" {
 			e.RequestID = &rq
 		}
+		if i%2 == 0 { // cut by the writer, at the record's own members
+			e.EventIDAt, e.RequestIDAt = memberAt(j, "eventID", e.EventID), memberAt(j, "requestID", e.RequestID)
+		} else { // cut as older writers did
+			legacyCut(&e)
+		}
 		evs = append(evs, e)
 		want[id] = j
 	}
@@ -196,8 +201,11 @@ func ejRecord(i int) (j string, id, rq *string) {
 
 // ejLake writes n records (ejRecord) into each of two stores, and audit
 // events into an ActivityAuditLog store, and returns the engine and the
-// stores' IDs. Writing goes through the lake, which cuts the IDs out.
-func ejLake(t testing.TB, n int) (e *Engine, a, b, audit string) {
+// stores' IDs. With keyCuts the lake's writer cuts the IDs out of the
+// records' own members, as it does for decoded records (Segment.KeyCuts);
+// without, the records come already cut as writers before that did, at the
+// first occurrence of each value anywhere (legacyCut).
+func ejLake(t testing.TB, n int, keyCuts bool) (e *Engine, a, b, audit string) {
 	t.Helper()
 	ctx := context.Background()
 	l, err := lake.Open(ctx, t.TempDir(), lake.Options{})
@@ -211,10 +219,19 @@ func ejLake(t testing.TB, n int) (e *Engine, a, b, audit string) {
 		var evs []lake.Event
 		for i := range n {
 			j, id, rq := ejRecord(i + k)
-			evs = append(evs, lake.Event{EventTime: day.Add(time.Duration(i) * time.Second), EventID: id, RequestID: rq, EventJSON: j})
+			ev := lake.Event{EventTime: day.Add(time.Duration(i) * time.Second), EventID: id, RequestID: rq, EventJSON: j}
+			if keyCuts {
+				ev.EventIDAt, ev.RequestIDAt = memberAt(j, "eventID", id), memberAt(j, "requestID", rq)
+			} else {
+				legacyCut(&ev)
+			}
+			evs = append(evs, ev)
 		}
 		segs, err := l.WriteSegments(ctx, s.ID, "", evs)
 		require.NoError(t, err)
+		for _, sg := range segs {
+			require.Equal(t, keyCuts, sg.KeyCuts)
+		}
 		_, err = l.Commit(ctx, s.ID, lake.Change{Add: segs})
 		require.NoError(t, err)
 		ids = append(ids, s.ID)
@@ -262,7 +279,13 @@ func bothWays(t *testing.T, e *Engine, q string) ([][]string, bool) {
 // eventJson give what they give on the rebuilt text, for every path and
 // record kind of ejRecord, in select lists, filters and groups.
 func TestEventJSONPushdownResults(t *testing.T) {
-	e, a, _, audit := ejLake(t, 140)
+	for _, keyCuts := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyCuts=%v", keyCuts), func(t *testing.T) { testPushdownResults(t, keyCuts) })
+	}
+}
+
+func testPushdownResults(t *testing.T, keyCuts bool) {
+	e, a, _, audit := ejLake(t, 140, keyCuts)
 	for _, f := range []string{"json_extract_scalar", "json_extract", "json_size"} {
 		for _, store := range []string{a, audit} {
 			cols := make([]string, len(ejPaths))
@@ -306,7 +329,13 @@ func TestEventJSONPushdownResults(t *testing.T) {
 // that would show the internal columns. {A} and {B} are stores of
 // ejRecord records, {C} an ActivityAuditLog store.
 func TestEventJSONPushdownStatements(t *testing.T) {
-	e, a, b, audit := ejLake(t, 56)
+	for _, keyCuts := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyCuts=%v", keyCuts), func(t *testing.T) { testPushdownStatements(t, keyCuts) })
+	}
+}
+
+func testPushdownStatements(t *testing.T, keyCuts bool) {
+	e, a, b, audit := ejLake(t, 56, keyCuts)
 	const issuer = "'$.userIdentity.sessionContext.sessionIssuer.userName'"
 	for _, tt := range []struct {
 		sql    string
@@ -367,7 +396,7 @@ func TestEventJSONPushdownStatements(t *testing.T) {
 // TestEventJSONPushdownInvisible checks that the internal columns the JSON
 // calls read cannot be named, listed or seen in an error message.
 func TestEventJSONPushdownInvisible(t *testing.T) {
-	e, a, _, audit := ejLake(t, 14)
+	e, a, _, audit := ejLake(t, 14, false)
 	ctx := context.Background()
 	for _, store := range []string{a, audit} {
 		for _, q := range []string{
@@ -453,7 +482,7 @@ func FuzzEventJSONPushdown(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	e, a, b, _ := ejLake(f, 42)
+	e, a, b, _ := ejLake(f, 42, false)
 	ctx := context.Background()
 	run := func(q string) ([][]string, error) {
 		rows, err := e.Query(ctx, q)
@@ -526,6 +555,74 @@ func BenchmarkEventJSONPushdown(b *testing.B) {
 					queryStrings(b, e, sql)
 				}
 			})
+		}
+	}
+}
+
+// memberAt is where the decoder finds the value v of the record's last
+// top-level member key (lake.Event.EventIDAt): its offset plus one, 0 when
+// the member does not hold v as it is.
+func memberAt(j, key string, v *string) int32 {
+	if v == nil {
+		return 0
+	}
+	i := strings.LastIndex(j, `"`+key+`":"`+*v+`"`)
+	if i < 0 {
+		return 0
+	}
+	return int32(i + len(key) + 4 + 1)
+}
+
+// legacyCut cuts eventID and then requestID out of e's text as writers did
+// before key cuts: at the first quoted occurrence of each value anywhere in
+// the text (8 bytes or more, no quote or backslash).
+func legacyCut(e *lake.Event) {
+	cut := func(j string, p *string) (string, *int32) {
+		if p == nil || len(*p) < 8 || strings.ContainsAny(*p, `"\`) {
+			return j, nil
+		}
+		i := strings.Index(j, `"`+*p+`"`)
+		if i < 0 {
+			return j, nil
+		}
+		i++
+		at := int32(utf8.RuneCountInString(j[:i]))
+		return j[:i] + j[i+len(*p):], &at
+	}
+	e.EventJSON, e.CutEventID = cut(e.EventJSON, e.EventID)
+	e.EventJSON, e.CutRequestID = cut(e.EventJSON, e.RequestID)
+}
+
+// TestKeyCutViewsSkipChecks checks that a view over key-cut segments gives
+// its JSON calls the stored text with no per-row checks, and a view over
+// older segments keeps them.
+func TestKeyCutViewsSkipChecks(t *testing.T) {
+	for _, tt := range []struct {
+		v      view
+		checks bool
+	}{
+		{view{kind: lake.RowEvent, pushdown: true}, true},
+		{view{kind: lake.RowEvent, pushdown: true, keyCuts: true}, false},
+		{view{kind: lake.RowAuditEvent, pushdown: true}, false},
+	} {
+		tt.v.name, tt.v.paths = "v", []string{"/x.parquet"}
+		sql := tt.v.sql()
+		require.Contains(t, sql, ejStored)
+		require.Equal(t, tt.checks, strings.Contains(sql, "json_valid"), sql)
+	}
+
+	// The engine asks the lake: key-cut stores get the plain columns.
+	for _, keyCuts := range []bool{false, true} {
+		e, a, _, _ := ejLake(t, 14, keyCuts)
+		st, err := e.prepare(context.Background(), "SELECT json_extract_scalar(eventJson, '$.userIdentity.type') FROM "+a)
+		require.NoError(t, err)
+		var r Rows
+		views, err := e.segments(context.Background(), st, &r)
+		require.NoError(t, err)
+		require.Len(t, views, 1)
+		require.Equal(t, keyCuts, views[0].keyCuts)
+		for _, c := range r.closers {
+			require.NoError(t, c())
 		}
 	}
 }
