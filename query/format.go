@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/auditlake/auditlake/internal/jsonstr"
 )
 
 // Value formats, shared by all writers and described in docs/query.md.
@@ -386,23 +388,4 @@ func appendJSONStruct(buf []byte, v map[string]any, t *dtype) []byte {
 
 // appendJSONString appends s as a JSON string without HTML escaping.
 // Invalid UTF-8 becomes U+FFFD.
-func appendJSONString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			buf = append(buf, '\\', byte(r))
-		case r == '\n':
-			buf = append(buf, '\\', 'n')
-		case r == '\r':
-			buf = append(buf, '\\', 'r')
-		case r == '\t':
-			buf = append(buf, '\\', 't')
-		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			buf = fmt.Appendf(buf, `\u%04x`, r)
-		default:
-			buf = utf8.AppendRune(buf, r)
-		}
-	}
-	return append(buf, '"')
-}
+func appendJSONString(buf []byte, s string) []byte { return jsonstr.Append(buf, s, false) }
