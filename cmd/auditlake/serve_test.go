@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,6 +35,25 @@ type server struct {
 	cmd  *exec.Cmd
 	url  string
 	done chan error
+	logs *lockedBuffer // its standard error: the log
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startServe(t *testing.T, lake string, args ...string) *server {
@@ -42,9 +62,10 @@ func startServe(t *testing.T, lake string, args ...string) *server {
 	cmd.Env = append(os.Environ(), "AUDITLAKE_ROOT_ACCESS_KEY_ID="+serveKey, "AUDITLAKE_ROOT_SECRET_ACCESS_KEY="+serveSecret)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	cmd.Stderr = nil
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
-	s := &server{cmd: cmd, done: make(chan error, 1)}
+	s := &server{cmd: cmd, done: make(chan error, 1), logs: logs}
 	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
