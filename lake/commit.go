@@ -41,6 +41,9 @@ func (l *Lake) manifestLocked(ctx context.Context, storeID string) (*manifestSta
 // only after the new manifest is durable; from then on readers see all of c
 // or, before, none of it.
 func (l *Lake) Commit(ctx context.Context, storeID string, c Change) (*Manifest, error) {
+	if err := l.checkWritable("commit"); err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st, err := l.manifestLocked(ctx, storeID)

@@ -17,5 +17,6 @@ var (
 	ErrInactiveStore         = errors.New("event data store is not active")
 	ErrLocked                = errors.New("lake is in use by another process")
 	ErrClosed                = errors.New("lake is closed")
+	ErrQueryOnly             = errors.New("lake is open for queries only")
 	ErrCorrupt               = errors.New("lake data is corrupt")
 )

@@ -40,6 +40,14 @@ type Options struct {
 	// Now is the clock; nil: time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// QueryOnly opens the lake for a process that only reads stores (the
+	// query command): Open skips crash recovery, which reads every store's
+	// manifest and lists every object, so that the cost of an open does not
+	// grow with the lake. Uncommitted segments are invisible to readers and
+	// unsettled ingest batches matter only to ingest, so readers see the
+	// same data. Such a lake refuses Commit and BeginBatch (ErrQueryOnly);
+	// the next ordinary open recovers.
+	QueryOnly bool
 }
 
 // Lake is an open lake: the control-plane database and lock in a local
@@ -127,6 +135,9 @@ func (l *Lake) open(ctx context.Context) error {
 	if l.cache, err = newSegmentCache(l.bucket, filepath.Join(l.dir, "cache")); err != nil {
 		return err
 	}
+	if l.opts.QueryOnly {
+		return nil
+	}
 	return l.recover(ctx)
 }
 
@@ -187,6 +198,15 @@ func (l *Lake) Dir() string { return l.dir }
 func (l *Lake) Bucket() *Bucket { return l.bucket }
 
 func (l *Lake) now() time.Time { return l.opts.Now().UTC() }
+
+// checkWritable refuses changes to stores' data in a QueryOnly lake, which
+// has not recovered from a crash that another process may have left.
+func (l *Lake) checkWritable(op string) error {
+	if l.opts.QueryOnly {
+		return fmt.Errorf("%s: %w", op, ErrQueryOnly)
+	}
+	return nil
+}
 
 func (l *Lake) checkOpen() error {
 	l.mu.Lock()

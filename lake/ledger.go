@@ -48,6 +48,9 @@ type batchRecord struct {
 // BeginBatch records that sources are about to be committed to the store,
 // and returns the batch ID to pass to WriteSegments.
 func (l *Lake) BeginBatch(ctx context.Context, storeID string, sources []Source) (string, error) {
+	if err := l.checkWritable("begin ingest batch"); err != nil {
+		return "", err
+	}
 	id := ulid.MustNew(ulid.Timestamp(l.now()), ulid.DefaultEntropy()).String()
 	rec, err := json.Marshal(batchRecord{Store: storeID, Sources: sources, Started: l.now()})
 	if err != nil {

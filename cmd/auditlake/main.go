@@ -79,19 +79,34 @@ func (g *globals) logger() *slog.Logger {
 }
 
 // open opens the lake named by the global flags.
-func (g *globals) open(ctx context.Context) (*lake.Lake, error) {
+func (g *globals) open(ctx context.Context) (*lake.Lake, error) { return g.openLake(ctx, false) }
+
+// openLake opens the lake named by the global flags; queryOnly as
+// lake.Options.QueryOnly.
+func (g *globals) openLake(ctx context.Context, queryOnly bool) (*lake.Lake, error) {
 	return lake.Open(ctx, g.lakeDir, lake.Options{
 		Bucket:          g.bucket,
 		Region:          os.Getenv("AUDITLAKE_REGION"),
 		AccountID:       os.Getenv("AUDITLAKE_ACCOUNT_ID"),
 		Logger:          g.logger(),
 		PendingDeletion: pendingDeletionFromEnv(),
+		QueryOnly:       queryOnly,
 	})
 }
 
 // withLake runs fn on the open lake and closes it.
 func (g *globals) withLake(ctx context.Context, fn func(*lake.Lake) error) error {
-	l, err := g.open(ctx)
+	return g.runOnLake(ctx, false, fn)
+}
+
+// withQueryLake runs fn on the lake opened for queries only: the open does
+// not recover from crashes, so its cost does not grow with the lake.
+func (g *globals) withQueryLake(ctx context.Context, fn func(*lake.Lake) error) error {
+	return g.runOnLake(ctx, true, fn)
+}
+
+func (g *globals) runOnLake(ctx context.Context, queryOnly bool, fn func(*lake.Lake) error) error {
+	l, err := g.openLake(ctx, queryOnly)
 	if err != nil {
 		return err
 	}

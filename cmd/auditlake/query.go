@@ -45,7 +45,7 @@ Lake's saved CSV results write them. --out saves the CSV to object storage
 			if out != "" {
 				write = query.WriteCSV
 			}
-			return g.withLake(cmd.Context(), func(l *lake.Lake) error {
+			return g.withQueryLake(cmd.Context(), func(l *lake.Lake) error {
 				eng, err := query.NewEngine(l, query.Options{MemoryLimit: memory, Timeout: timeout, TempDir: filepath.Join(l.Dir(), "tmp")})
 				if err != nil {
 					return err
