@@ -21,7 +21,7 @@ const DefaultBufferBytes = 64 << 20
 
 // MemoryLimit is the soft cap on the Go heap (debug.SetMemoryLimit)
 // of an ingest whose batches are bufferBytes: the two batches take about a
-// third of it, the Parquet writers (pages of up to 16 MiB per column being
+// third of it, the Parquet writers (pages of up to 8 MiB per column being
 // written, one writer per core) and zstd's windows about another, and the
 // rest is the room the collector needs to run seldom. The live heap of the
 // 1M-event bench trail peaks near 400 MiB with the default buffer.
