@@ -55,6 +55,7 @@ type config struct {
 	versitygw          string
 	downloads          int
 	stores             int   // stores in the query lake (2..4)
+	compact            bool  // compact the query lakes after their import
 	scale              []int // more store sizes for the scale section
 	putEvents          int
 	putClients         int
@@ -105,6 +106,7 @@ func main() {
 	flag.StringVar(&c.extraSelectors, "extra-selectors", "", "more advanced event selectors appended to the bench store's, as a JSON fragment starting with a comma: ,{\"Name\":...}")
 	flag.StringVar(&c.versitygw, "versitygw", "", "versitygw binary for the S3 import (default: from PATH or $GOPATH/bin; missing: that run is left out)")
 	flag.IntVar(&c.downloads, "downloads", 0, "auditlake import --downloads (0: its default)")
+	flag.BoolVar(&c.compact, "compact", true, "compact the query lakes after their import with one `auditlake maintenance run` (segments of any age), as a serving lake's maintenance does within minutes; false: query the import's segments as they are")
 	flag.IntVar(&c.stores, "stores", 4, "stores in the query lake, 2 to 4: bench and data (the join), then management-only and S3-only (the stores figure)")
 	flag.StringVar(&scale, "scale", "", "more store sizes (events, comma-separated) to run the queries on; days grow in proportion, so a day holds as many events at every size")
 	flag.IntVar(&c.putEvents, "put-events", 0, "events sent with PutAuditEvents (0: min(events, 200000))")
@@ -293,6 +295,7 @@ type queryLake struct {
 	bench, data string
 	stores      []string // every store's ID, bench first
 	build       harness.Proc
+	compact     *harness.Proc // the maintenance pass after the import; nil when not run
 	benchEvents int
 	events      int // generated
 	days        int
@@ -323,6 +326,14 @@ func buildQueryLake(ctx context.Context, c config, bin, trail, dir string, nStor
 		return nil, err
 	}
 	ql.build = res
+	if c.compact {
+		logf("compacting the query lake %s", dir)
+		res, err := harness.Run(ctx, nil, false, bin, "--lake", dir, "maintenance", "run", "--compact-min-age", "0", "--retire-grace", "0")
+		if err != nil {
+			return nil, fmt.Errorf("compact the query lake: %w", err)
+		}
+		ql.compact = &res
+	}
 	if ql.benchEvents, err = countStore(ctx, bin, dir, ql.bench); err != nil {
 		return nil, err
 	}

@@ -76,8 +76,11 @@ func (r *report) markdown(b *strings.Builder, rows []row) {
 	fmt.Fprintf(b, "- Machine: %s\n- auditlake commit: %s\n", r.machine, r.machine.Commit)
 	fmt.Fprintf(b, "- Input: %d events in %d .json.gz trail files, %d bytes\n", r.gen.Events, r.gen.Files, r.gen.Bytes)
 	if ql := r.queryLake; ql != nil {
-		fmt.Fprintf(b, "- Query lake: %d stores imported in one pass in %s (peak RSS %s); bench store %d rows in %d Parquet segments, %d bytes\n",
-			len(ql.stores), secs(ql.build.Wall), mib(ql.build.MaxRSS), r.lakeRows, r.lakeFiles, r.lakeBytes)
+		fmt.Fprintf(b, "- Query lake: %d stores imported in one pass in %s (peak RSS %s)", len(ql.stores), secs(ql.build.Wall), mib(ql.build.MaxRSS))
+		if ql.compact != nil {
+			fmt.Fprintf(b, ", then compacted by one maintenance pass in %s (peak RSS %s)", secs(ql.compact.Wall), mib(ql.compact.MaxRSS))
+		}
+		fmt.Fprintf(b, "; bench store %d rows in %d Parquet segments, %d bytes\n", r.lakeRows, r.lakeFiles, r.lakeBytes)
 	}
 	if r.ingestSummary != "" {
 		fmt.Fprintf(b, "- auditlake ingest said: `%s`\n", r.ingestSummary)
@@ -216,7 +219,19 @@ func (r *report) scaleDetail(b *strings.Builder) {
 	for _, s := range r.scale {
 		fmt.Fprintf(b, " | %s, %s peak RSS", secs(s.build.Wall), mib(s.build.MaxRSS))
 	}
-	b.WriteString(" |\n\n")
+	b.WriteString(" |\n")
+	if r.queryLake.compact != nil {
+		fmt.Fprintf(b, "| compacting it (one maintenance pass) | %s, %s peak RSS", secs(r.queryLake.compact.Wall), mib(r.queryLake.compact.MaxRSS))
+		for _, s := range r.scale {
+			if s.compact != nil {
+				fmt.Fprintf(b, " | %s, %s peak RSS", secs(s.compact.Wall), mib(s.compact.MaxRSS))
+			} else {
+				b.WriteString(" | -")
+			}
+		}
+		b.WriteString(" |\n")
+	}
+	b.WriteString("\n")
 }
 
 func (r *report) loadDetail(b *strings.Builder) {

@@ -45,6 +45,7 @@ type scaleResult struct {
 	events, days int
 	benchEvents  int
 	build        harness.Proc
+	compact      *harness.Proc // nil when the lake was not compacted
 	results      []queryResult // cli, duckCold, cliRows, duckRows
 }
 
@@ -220,7 +221,7 @@ func measureScale(ctx context.Context, c config, db *sql.DB, bin string, n int, 
 	if err != nil {
 		return err
 	}
-	sr := scaleResult{events: n, days: days, benchEvents: ql.benchEvents, build: ql.build}
+	sr := scaleResult{events: n, days: days, benchEvents: ql.benchEvents, build: ql.build, compact: ql.compact}
 	pqT, pqD := duckRel(ql, ql.bench), duckRel(ql, ql.data)
 	arn, err := busiestPrincipal(ctx, db, pqT)
 	if err != nil {
