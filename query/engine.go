@@ -49,6 +49,7 @@ type Engine struct {
 	// (eventjson.go); tests compare the two.
 	noPushdown bool
 
+	spares  *spares[*sandboxDB] // the next queries' databases, made ahead (spare.go)
 	mu      sync.Mutex
 	closed  bool
 	running sync.WaitGroup
@@ -90,8 +91,9 @@ func NewEngine(cat Catalog, opts Options) (*Engine, error) {
 	if err := writeEmptySegment(e.emptyFile); err != nil {
 		return nil, errors.Join(fmt.Errorf("new query engine: %w", err), os.RemoveAll(dir))
 	}
+	e.spares = newSpares(1, func() (*sandboxDB, error) { return newSandboxDB(opts) })
 	if e.parser, err = newParser(context.Background()); err != nil {
-		return nil, errors.Join(fmt.Errorf("new query engine: %w", err), os.RemoveAll(dir))
+		return nil, errors.Join(fmt.Errorf("new query engine: %w", err), e.spares.close(), os.RemoveAll(dir))
 	}
 	return e, nil
 }
@@ -124,7 +126,7 @@ func (e *Engine) Close() error {
 	e.closed = true
 	e.mu.Unlock()
 	e.running.Wait()
-	return errors.Join(e.parser.Close(), os.RemoveAll(e.dir))
+	return errors.Join(e.parser.Close(), e.spares.close(), os.RemoveAll(e.dir))
 }
 
 func (e *Engine) acquire() error {
@@ -354,33 +356,42 @@ func (e *Engine) openSandbox(ctx context.Context, views []view, r *Rows) (*sql.C
 		return nil, fmt.Errorf("open sandbox: %w", err)
 	}
 	r.closers = append(r.closers, func() error { return os.RemoveAll(spill) })
-	connector, err := duckdb.NewConnector("", nil)
+	sb, err := e.spares.take(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox: %w", err)
 	}
-	db := sql.OpenDB(connector)
-	r.closers = append(r.closers, connector.Close, db.Close)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("open sandbox: %w", err)
-	}
-	r.closers = append(r.closers, conn.Close)
-	for _, s := range sandboxSettings(e.opts, spill, views) {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
+	r.closers = append(r.closers, sb.close)
+	for _, s := range querySandboxSettings(spill, views) {
+		if _, err := sb.conn.ExecContext(ctx, s); err != nil {
 			return nil, fmt.Errorf("open sandbox: %s: %w", s, err)
 		}
 	}
 	for _, v := range views {
-		if _, err := conn.ExecContext(ctx, v.sql()); err != nil {
+		if _, err := sb.conn.ExecContext(ctx, v.sql()); err != nil {
 			return nil, fmt.Errorf("open sandbox: create view: %w", err)
 		}
 	}
-	return conn, nil
+	return sb.conn, nil
 }
 
-// sandboxSettings are the statements that configure and lock a query's
-// database. The order matters: lock_configuration comes last.
-func sandboxSettings(o Options, spill string, views []view) []string {
+// sharedSandboxSettings configure a query's database before the query is
+// known (spare.go); querySandboxSettings follow, and lock the configuration.
+func sharedSandboxSettings(o Options) []string {
+	return []string{
+		fmt.Sprintf("SET threads = %d", o.Threads),
+		fmt.Sprintf("SET memory_limit = %s", sqlString(o.MemoryLimit)),
+		"SET TimeZone = 'UTC'",
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		"SET allow_persistent_secrets = false",
+		"SET integer_division = true", // Trino: integer / integer is an integer
+	}
+}
+
+// querySandboxSettings are the statements that end the configuration of a
+// query's database: where it spills, the only files it may read, and the
+// lock. The order matters: lock_configuration comes last.
+func querySandboxSettings(spill string, views []view) []string {
 	var paths []string
 	seen := map[string]bool{}
 	for _, v := range views {
@@ -392,13 +403,6 @@ func sandboxSettings(o Options, spill string, views []view) []string {
 		}
 	}
 	return []string{
-		fmt.Sprintf("SET threads = %d", o.Threads),
-		fmt.Sprintf("SET memory_limit = %s", sqlString(o.MemoryLimit)),
-		"SET TimeZone = 'UTC'",
-		"SET autoinstall_known_extensions = false",
-		"SET autoload_known_extensions = false",
-		"SET allow_persistent_secrets = false",
-		"SET integer_division = true", // Trino: integer / integer is an integer
 		fmt.Sprintf("SET temp_directory = %s", sqlString(spill)),
 		"SET allowed_directories = []",
 		fmt.Sprintf("SET allowed_paths = %s", sqlList(paths)),
