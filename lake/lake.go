@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/auditlake/auditlake/internal/fsutil"
@@ -42,8 +42,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Lake is an open lake: the control-plane database and lock in a local
-// folder, and the segments and manifests in its bucket. One process opens a
+// Lake is an open lake: the control-plane database, the ingest ledger and
+// the lock in a local folder, and the segments and manifests in its bucket. One process opens a
 // lake at a time; a Lake is safe for concurrent use by its goroutines.
 type Lake struct {
 	dir    string
@@ -55,7 +55,8 @@ type Lake struct {
 	tmpDir string
 	cache  *segmentCache
 
-	ledgerReads atomic.Int64 // Ingested calls, for releaseMappedPages
+	ledgerMu sync.RWMutex // held (shared) while the ledger is used; Close takes it alone
+	ledger   *pebble.DB   // the ingest ledger's entries (ledgerdb.go); nil once closed
 
 	mu        sync.Mutex // guards manifests and commits
 	manifests map[string]*manifestState
@@ -102,12 +103,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Lake, error) {
 }
 
 func (l *Lake) open(ctx context.Context) error {
-	var err error
-	l.db, err = bolt.Open(filepath.Join(l.dir, "auditlake.db"), 0o644, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("control-plane database: %w", err)
+	if err := l.openControlPlane(); err != nil {
+		return err
 	}
 	if err := l.initSettings(); err != nil {
+		return err
+	}
+	var err error
+	if l.ledger, err = openLedger(l.dir, l.log); err != nil {
+		return err
+	}
+	if err := l.migrateLedger(); err != nil {
+		return err
+	}
+	if err := l.compactControlPlane(); err != nil {
 		return err
 	}
 	l.tmpDir = filepath.Join(l.dir, "tmp")
@@ -215,6 +224,7 @@ func (l *Lake) closeAll() error {
 	if l.bucket != nil {
 		errs = append(errs, l.bucket.Close())
 	}
+	errs = append(errs, l.closeLedger())
 	if l.db != nil {
 		errs = append(errs, l.db.Close())
 	}
