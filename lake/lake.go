@@ -109,8 +109,7 @@ func (l *Lake) open(ctx context.Context) error {
 	if err := l.initSettings(); err != nil {
 		return err
 	}
-	var err error
-	if l.ledger, err = openLedger(l.dir, l.log); err != nil {
+	if err := l.openLedger(); err != nil {
 		return err
 	}
 	if err := l.migrateLedger(); err != nil {
@@ -126,6 +125,7 @@ func (l *Lake) open(ctx context.Context) error {
 	if err := fsutil.MkdirAllDurable(l.tmpDir); err != nil {
 		return err
 	}
+	var err error
 	bucketURL := l.opts.Bucket
 	if bucketURL == "" {
 		bucketURL = "file://" + filepath.ToSlash(filepath.Join(l.dir, "objects"))

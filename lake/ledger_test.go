@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -163,4 +165,18 @@ func TestPurgeDeletesLedger(t *testing.T) {
 	require.Equal(t, 1, st.Stores)
 	require.Zero(t, taken(doomed.ID))
 	require.Equal(t, 103, taken(kept.ID))
+}
+
+// TestMissingLedgerIsRefused: a lake folder whose ledger is gone (restored
+// from a backup without it) is refused, instead of opening an empty ledger
+// under which every input would be ingested a second time.
+func TestMissingLedgerIsRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	l, err := lake.Open(ctx, dir, lake.Options{})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "ledger")))
+	_, err = lake.Open(ctx, dir, lake.Options{})
+	require.ErrorContains(t, err, "restore ledger/")
 }

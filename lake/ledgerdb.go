@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The ingest ledger's entries (which inputs each store has taken) live in
@@ -53,8 +55,39 @@ const (
 	sourceValueV1 byte = 1
 )
 
-func openLedger(dir string, log *slog.Logger) (*pebble.DB, error) {
+// settingLedger, in the settings bucket of auditlake.db, records that the
+// lake's ledger lives in ledgerDirName: once it is set, a missing ledger
+// folder (a restore that left it out) is an error, not an empty ledger
+// under which every input would be ingested again.
+var settingLedger = []byte("ledger")
+
+// openLedger opens the lake's ledger, creating it on the first open.
+func (l *Lake) openLedger() error {
+	var created bool
+	if err := l.db.View(func(tx *bolt.Tx) error {
+		created = tx.Bucket(bucketSettings).Get(settingLedger) != nil
+		return nil
+	}); err != nil {
+		return err
+	}
+	var err error
+	if l.ledger, err = openPebble(l.dir, created, l.log); err != nil {
+		if created {
+			return fmt.Errorf("%w (auditlake.db says the lake has one: restore %s/ from the backup it was taken with)", err, ledgerDirName)
+		}
+		return err
+	}
+	if created {
+		return nil
+	}
+	return l.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSettings).Put(settingLedger, []byte(ledgerDirName))
+	})
+}
+
+func openPebble(dir string, mustExist bool, log *slog.Logger) (*pebble.DB, error) {
 	opts := &pebble.Options{
+		ErrorIfNotExists:            mustExist,
 		CacheSize:                   ledgerCacheBytes,
 		MemTableSize:                ledgerMemTableBytes,
 		MemTableStopWritesThreshold: 2,
@@ -76,7 +109,9 @@ func openLedger(dir string, log *slog.Logger) (*pebble.DB, error) {
 type pebbleLogger struct{ log *slog.Logger }
 
 func (p pebbleLogger) Infof(format string, args ...any) {
-	p.log.Debug("ingest ledger: " + fmt.Sprintf(format, args...))
+	if p.log.Enabled(context.Background(), slog.LevelDebug) {
+		p.log.Debug("ingest ledger: " + fmt.Sprintf(format, args...))
+	}
 }
 
 func (p pebbleLogger) Errorf(format string, args ...any) {

@@ -25,7 +25,14 @@ const (
 	controlPlaneFile = "auditlake.db"
 
 	// migrateChunk is how many entries one step moves.
-	migrateChunk = 8192
+	migrateChunk = 4096
+	// releaseEvery is how many entries a step reads or deletes between two
+	// releases of the file's mapped pages. The old ledger's leaves lie all
+	// over the file (its keys were inserted in random order), and the
+	// kernel maps up to 16 pages around each one faulted in: 8192 entries
+	// made up to 250 MB of the file resident. The commit that deletes a
+	// step's entries reads each page it frees, which the next step releases.
+	releaseEvery = 1024
 )
 
 var (
@@ -68,7 +75,11 @@ func (l *Lake) migrateLedger() error {
 			if b == nil {
 				return nil
 			}
-			defer releaseMapped(tx) //nolint:errcheck // keeps the pages read out of the resident set; failing to is harmless
+			// The last step's commit read the header of every page it
+			// freed; this step reads its entries. Failing to release the
+			// pages is harmless.
+			_ = releaseMapped(tx)
+			defer releaseMapped(tx) //nolint:errcheck
 			return b.ForEachBucket(func(name []byte) error {
 				if store != nil {
 					return nil
@@ -81,6 +92,9 @@ func (l *Lake) migrateLedger() error {
 				}
 				store = append([]byte(nil), name...)
 				for ; k != nil && len(chunk) < migrateChunk; k, v = c.Next() {
+					if len(chunk)%releaseEvery == releaseEvery-1 {
+						_ = releaseMapped(tx)
+					}
 					if v == nil {
 						return fmt.Errorf("%w: ledger of store %s in %s: nested bucket %q", ErrCorrupt, name, controlPlaneFile, k)
 					}
@@ -103,7 +117,10 @@ func (l *Lake) migrateLedger() error {
 		}
 		err = l.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketSources).Bucket(store)
-			for _, e := range chunk {
+			for i, e := range chunk {
+				if i%releaseEvery == releaseEvery-1 {
+					_ = releaseMapped(tx)
+				}
 				if err := b.Delete(e.key); err != nil {
 					return err
 				}
