@@ -69,7 +69,6 @@ func (l *Lake) migrateLedger() error {
 	for {
 		var store []byte
 		var chunk []migrateEntry
-		var empty [][]byte // store buckets with no entries left
 		err := l.db.View(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketSources)
 			if b == nil {
@@ -87,8 +86,7 @@ func (l *Lake) migrateLedger() error {
 				c := b.Bucket(name).Cursor()
 				k, v := c.First()
 				if k == nil {
-					empty = append(empty, append([]byte(nil), name...))
-					return nil
+					return nil // moved already; the bucket goes with its parent
 				}
 				store = append([]byte(nil), name...)
 				for ; k != nil && len(chunk) < migrateChunk; k, v = c.Next() {
@@ -125,7 +123,8 @@ func (l *Lake) migrateLedger() error {
 					return err
 				}
 			}
-			return releaseMapped(tx) // the pages read to find the keys; the commit writes with pwrite
+			_ = releaseMapped(tx) // the pages read to find the keys; the commit writes with pwrite
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("move ingest ledger: %w", err)
