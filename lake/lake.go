@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/auditlake/auditlake/internal/fsutil"
@@ -42,16 +42,17 @@ type Options struct {
 	Logger *slog.Logger
 	// QueryOnly opens the lake for a process that only reads stores (the
 	// query command): Open skips crash recovery, which reads every store's
-	// manifest and lists every object, so that the cost of an open does not
-	// grow with the lake. Uncommitted segments are invisible to readers and
-	// unsettled ingest batches matter only to ingest, so readers see the
-	// same data. Such a lake refuses Commit and BeginBatch (ErrQueryOnly);
-	// the next ordinary open recovers.
+	// manifest and lists every object, and leaves the ingest ledger closed,
+	// so that the cost of an open does not grow with the lake. Uncommitted
+	// segments are invisible to readers and unsettled ingest batches matter
+	// only to ingest, so readers see the same data. Such a lake refuses
+	// Commit, BeginBatch and the ledger's calls (ErrQueryOnly); the next
+	// ordinary open recovers.
 	QueryOnly bool
 }
 
-// Lake is an open lake: the control-plane database and lock in a local
-// folder, and the segments and manifests in its bucket. One process opens a
+// Lake is an open lake: the control-plane database, the ingest ledger and
+// the lock in a local folder, and the segments and manifests in its bucket. One process opens a
 // lake at a time; a Lake is safe for concurrent use by its goroutines.
 type Lake struct {
 	dir    string
@@ -63,7 +64,8 @@ type Lake struct {
 	tmpDir string
 	cache  *segmentCache
 
-	ledgerReads atomic.Int64 // Ingested calls, for releaseMappedPages
+	ledgerMu sync.RWMutex // held (shared) while the ledger is used; Close takes it alone
+	ledger   *pebble.DB   // the ingest ledger's entries (ledgerdb.go); nil once closed
 
 	mu        sync.Mutex // guards manifests and commits
 	manifests map[string]*manifestState
@@ -110,13 +112,24 @@ func Open(ctx context.Context, dir string, opts Options) (*Lake, error) {
 }
 
 func (l *Lake) open(ctx context.Context) error {
-	var err error
-	l.db, err = bolt.Open(filepath.Join(l.dir, "auditlake.db"), 0o644, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("control-plane database: %w", err)
+	if err := l.openControlPlane(); err != nil {
+		return err
 	}
 	if err := l.initSettings(); err != nil {
 		return err
+	}
+	// A query-only lake leaves the ingest ledger closed: queries do not
+	// read it, and opening it (or moving an old one) costs every query.
+	if !l.opts.QueryOnly {
+		if err := l.openLedger(); err != nil {
+			return err
+		}
+		if err := l.migrateLedger(); err != nil {
+			return err
+		}
+		if err := l.compactControlPlane(); err != nil {
+			return err
+		}
 	}
 	l.tmpDir = filepath.Join(l.dir, "tmp")
 	if err := os.RemoveAll(l.tmpDir); err != nil {
@@ -125,6 +138,7 @@ func (l *Lake) open(ctx context.Context) error {
 	if err := fsutil.MkdirAllDurable(l.tmpDir); err != nil {
 		return err
 	}
+	var err error
 	bucketURL := l.opts.Bucket
 	if bucketURL == "" {
 		bucketURL = "file://" + filepath.ToSlash(filepath.Join(l.dir, "objects"))
@@ -235,6 +249,7 @@ func (l *Lake) closeAll() error {
 	if l.bucket != nil {
 		errs = append(errs, l.bucket.Close())
 	}
+	errs = append(errs, l.closeLedger())
 	if l.db != nil {
 		errs = append(errs, l.db.Close())
 	}

@@ -268,6 +268,8 @@ func TestOpenAfterCrash(t *testing.T) {
 	require.ErrorIs(t, err, lake.ErrQueryOnly)
 	_, err = q.BeginBatch(ctx, s.ID, []lake.Source{{Digest: "cccc", Name: "c.json"}})
 	require.ErrorIs(t, err, lake.ErrQueryOnly)
+	_, _, err = q.Ingested(ctx, s.ID, "aaaa")
+	require.ErrorIs(t, err, lake.ErrQueryOnly, "the ledger is not opened for queries")
 	require.NoError(t, q.Close())
 
 	l = openLake(t, dir, lake.Options{})

@@ -1,11 +1,12 @@
 package lake
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // SliceSep separates an input's digest from the event-time slice in a
@@ -21,26 +22,39 @@ func (l *Lake) IngestedSlices(ctx context.Context, storeID, digest string) ([]So
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
+	prefix, err := ledgerKey(nil, storeID, digest)
+	if err != nil {
+		return nil, err
+	}
+	n := 2 + len(storeID) // the store's prefix (ledgerStorePrefix)
+	l.ledgerMu.RLock()
+	defer l.ledgerMu.RUnlock()
+	if l.ledger == nil {
+		return nil, l.noLedger()
+	}
+	it, err := l.ledger.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("ingest ledger: %w", err)
+	}
 	var out []SourceRecord
-	err := l.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSources).Bucket([]byte(storeID))
-		if b == nil {
-			return nil
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()
+		if rest := k[len(prefix):]; len(rest) > 0 && !strings.HasPrefix(string(rest), SliceSep) {
+			continue // another digest that starts with this one's text
 		}
-		prefix := []byte(digest)
-		c := b.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			rest := k[len(prefix):]
-			if len(rest) > 0 && !bytes.HasPrefix(rest, []byte(SliceSep)) {
-				continue
-			}
-			var rec SourceRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
-			}
-			out = append(out, rec)
+		var rec SourceRecord
+		if rec.Digest, err = ledgerKeyDigest(k, n); err != nil {
+			break
 		}
-		return nil
-	})
-	return out, err
+		v, verr := it.ValueAndErr()
+		if verr != nil {
+			err = verr
+			break
+		}
+		if err = decodeSourceValue(v, &rec); err != nil {
+			break
+		}
+		out = append(out, rec)
+	}
+	return out, errors.Join(err, it.Error(), it.Close())
 }

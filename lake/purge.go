@@ -3,7 +3,6 @@ package lake
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +14,9 @@ import (
 
 // A store deleted more than the pending-deletion window ago is purged in
 // two steps. One control-plane transaction removes the store's record and
-// ledger and leaves a purge record (the store is gone for every API at
-// once); then the store's objects are deleted, data before manifests, and
-// the purge record last. A crash in between leaves the purge record, and
+// leaves a purge record (the store is gone for every API at once); then the
+// store's objects are deleted, data before manifests, then its ingest
+// ledger entries (one range deletion), and the purge record last. A crash in between leaves the purge record, and
 // FinishPurges (run by every maintenance pass) completes it.
 
 const nsPurges = "purges"
@@ -70,9 +69,6 @@ func (l *Lake) PurgeStore(ctx context.Context, storeID string) (PurgeStats, erro
 			return err
 		}
 		if err := tx.Bucket(bucketStores).Delete([]byte(s.ID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketSources).DeleteBucket([]byte(s.ID)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 			return err
 		}
 		return putStoreChange(tx, StoreChange{Time: now, Store: s.ID, Action: ChangePurge, Detail: "pending-deletion window ended on " + after.Format(time.RFC3339) + "; data removed"})
@@ -142,6 +138,9 @@ func (l *Lake) finishPurge(ctx context.Context, id string) (int, int64, error) {
 		return n, bytes, err
 	}
 	if err := os.RemoveAll(filepath.Join(l.cache.dir, "stores", id)); err != nil {
+		return n, bytes, err
+	}
+	if err := l.deleteLedgerStore(id); err != nil {
 		return n, bytes, err
 	}
 	err = l.ControlUpdate(func(c Control) error {

@@ -19,7 +19,7 @@ var (
 
 func (l *Lake) initSettings() error {
 	return l.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSettings, bucketStores, bucketBatches, bucketSources} {
+		for _, name := range [][]byte{bucketSettings, bucketStores, bucketBatches} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
