@@ -72,10 +72,12 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	if err != nil {
 		return sum, fmt.Errorf("event data store %s: %w", store.ID, err)
 	}
-	inputs, err := expandPaths(paths)
+	found, err := expandPaths(paths)
 	if err != nil {
 		return sum, err
 	}
+	inputs := packPaths(found)
+	found = nil
 	if onDone == nil {
 		onDone = func(SourceResult) {}
 	}
@@ -116,7 +118,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 	out := make(chan decoded, workers)
 	g.Go(func() error {
 		defer close(jobs)
-		for i := range inputs {
+		for i := range inputs.len() {
 			select {
 			case jobs <- i:
 			case <-gctx.Done():
@@ -130,7 +132,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		decoders.Go(func() error {
 			dec := NewDecoder()
 			for i := range jobs {
-				res, events, h, err := readSource(gctx, l, store.ID, dec, sel, inputs[i], opts.Stdin)
+				res, events, h, err := readSource(gctx, l, store.ID, dec, sel, inputs.at(i), opts.Stdin)
 				if err != nil {
 					return err
 				}
@@ -148,16 +150,15 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		return decoders.Wait()
 	})
 	g.Go(func() error {
-		seen := make(map[string]bool)
-		seenHist := make(map[string]bool)
+		seen := make(DigestSet)
+		seenHist := make(DigestSet)
 		for d := range out {
-			if d.hist != nil && !seenHist[d.res.Digest] {
-				seenHist[d.res.Digest] = true
+			if d.hist != nil && seenHist.Add(d.res.Digest) {
 				if err := w.AddTee(gctx, d.res.Source, d.hist.events, d.hist.bytes); err != nil {
 					return errors.Join(err, w.Close())
 				}
 			}
-			if d.res.Skipped == nil && seen[d.res.Digest] {
+			if d.res.Skipped == nil && seen.Has(d.res.Digest) {
 				// The same bytes twice in one run: the second adds nothing.
 				d.res.Skipped = &lake.SourceRecord{Source: d.res.Source}
 				d.events = nil
@@ -166,7 +167,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 				account(d.res)
 				continue
 			}
-			seen[d.res.Digest] = true
+			seen.Add(d.res.Digest)
 			if err := w.Add(gctx, d.res, d.events); err != nil {
 				return errors.Join(err, w.Close())
 			}

@@ -315,9 +315,9 @@ func (r *run) list(ctx context.Context, prefixes []prefix, jobs chan<- job) erro
 // it yet, then makes everything durable.
 func (r *run) write(ctx context.Context, outs <-chan *fileOut) error {
 	wctx := context.WithoutCancel(ctx) // a batch being written finishes even when the import stops
-	seen := make([]map[string]bool, len(r.dests))
+	seen := make([]ingest.DigestSet, len(r.dests))
 	for i := range seen {
-		seen[i] = map[string]bool{}
+		seen[i] = ingest.DigestSet{}
 	}
 	closeAll := func() error {
 		var errs []error
@@ -352,14 +352,12 @@ func (r *run) write(ctx context.Context, outs <-chan *fileOut) error {
 // add hands one file to the writers. The event history's share goes to the
 // first destination's writer as its tee, before that writer's own share,
 // which is then added even when empty: its acknowledgement is the tee's.
-func (r *run) add(ctx context.Context, fo *fileOut, seen []map[string]bool) error {
+func (r *run) add(ctx context.Context, fo *fileOut, seen []ingest.DigestSet) error {
 	hi := len(r.dests) - 1
 	for i, p := range fo.parts {
-		if p.skip || seen[i][p.key] {
+		if p.skip || !seen[i].Add(p.key) {
 			fo.parts[i].skip = true
-			continue
 		}
-		seen[i][p.key] = true
 	}
 	tee := !fo.parts[hi].skip
 	if tee && fo.parts[0].skip {
