@@ -33,7 +33,8 @@ type CompactionPolicy struct {
 	// MaxMergeRows bounds the sum over a merge's inputs of
 	// min(rows, lake.DefaultRowGroupRows): the rows held in memory at once.
 	MaxMergeRows int64
-	// MinAge is how old (since its commit) a segment must be to be merged.
+	// MinAge is how old (since its commit) a segment must be to be merged;
+	// 0: DefaultMinSegmentAge, negative: any age.
 	MinAge time.Duration
 	// Disabled turns compaction off.
 	Disabled bool

@@ -225,3 +225,29 @@ func TestServeHoldsTheLake(t *testing.T) {
 	require.Contains(t, errOut, "in use by another process")
 	require.Contains(t, errOut, "pid "+strconv.Itoa(cmd.Process.Pid))
 }
+
+// maintenance run --compact-min-age 0 merges segments of any age: 0 means
+// no minimum, not the default of five minutes.
+func TestMaintenanceCompactsAtMinAgeZero(t *testing.T) {
+	lake := t.TempDir()
+	mustRun(t, lake, "eds", "create", "--name", "audit")
+	dir := t.TempDir()
+	day := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly) // inside the store's retention
+	for i, id := range []string{"a", "b"} {
+		rec := `{"Records":[{"eventVersion":"1.08","eventTime":"` + day + `T1` + strconv.Itoa(i) + `:00:00Z",` +
+			`"eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1","eventID":"` + id + `",` +
+			`"eventType":"AwsApiCall","managementEvent":true,"eventCategory":"Management","recipientAccountId":"123456789012"}]}`
+		p := filepath.Join(dir, id+".json")
+		require.NoError(t, os.WriteFile(p, []byte(rec), 0o644))
+		mustRun(t, lake, "ingest", "--eds", "audit", p)
+	}
+	files := func() string {
+		_, errOut, code := run(t, lake, "query", "--stats", "SELECT count(*) FROM audit")
+		require.Equal(t, 0, code, errOut)
+		return errOut
+	}
+	require.Contains(t, files(), "2 segment files")
+	mustRun(t, lake, "maintenance", "run", "--compact-min-age", "0", "--retire-grace", "0")
+	require.Contains(t, files(), "1 segment files")
+	require.Equal(t, "_col0\n2\n", mustRun(t, lake, "query", "--format", "csv", "SELECT count(*) FROM audit"))
+}

@@ -55,7 +55,7 @@ func (f *maintenanceFlags) register(cmd *cobra.Command, loop bool) {
 	fl.DurationVar(&f.grace, "retire-grace", lake.DefaultRetireGrace, "how long files of expired or merged segments stay for queries that still read them")
 	fl.Int64Var(&f.targetBytes, "target-segment-bytes", retention.DefaultTargetSegmentBytes, "the size compaction merges small segments up to")
 	fl.Int64Var(&f.maxMergeRows, "max-merge-rows", retention.DefaultMaxMergeRows, "bound on the rows one merge holds in memory")
-	fl.DurationVar(&f.minAge, "compact-min-age", retention.DefaultMinSegmentAge, "how old a segment must be before compaction merges it")
+	fl.DurationVar(&f.minAge, "compact-min-age", retention.DefaultMinSegmentAge, "how old a segment must be before compaction merges it (0: any age)")
 	fl.BoolVar(&f.noCompaction, "no-compaction", false, "turn compaction off")
 }
 
@@ -64,11 +64,15 @@ func (f *maintenanceFlags) options() retention.Options {
 	if grace == 0 {
 		grace = -1 // no grace period
 	}
+	minAge := f.minAge
+	if minAge == 0 {
+		minAge = -1 // any age; 0 would mean the default
+	}
 	return retention.Options{
 		Interval: f.interval,
 		Grace:    grace,
 		Compaction: retention.CompactionPolicy{TargetBytes: f.targetBytes, MaxMergeRows: f.maxMergeRows,
-			MinAge: f.minAge, Disabled: f.noCompaction},
+			MinAge: minAge, Disabled: f.noCompaction},
 	}
 }
 

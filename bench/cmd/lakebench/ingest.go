@@ -46,7 +46,10 @@ var ingestedRE = regexp.MustCompile(`ingested (\d+) events from (\d+) inputs \((
 
 // createStore runs `eds create` and returns the store's ID.
 func createStore(ctx context.Context, bin, lakeDir, name, selectors string) (string, error) {
-	res, err := harness.Run(ctx, nil, true, bin, "--lake", lakeDir, "eds", "create", "--name", name, "--advanced-event-selectors", selectors)
+	// The longest retention: the generated history ends on a fixed date, and
+	// the maintenance pass after an import (-compact) would otherwise expire
+	// whatever the calendar has moved past the default year.
+	res, err := harness.Run(ctx, nil, true, bin, "--lake", lakeDir, "eds", "create", "--name", name, "--retention-days", "3653", "--advanced-event-selectors", selectors)
 	if err != nil {
 		return "", err
 	}
