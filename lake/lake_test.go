@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditlake/auditlake/lake"
@@ -291,6 +292,17 @@ func TestOpenAfterCrash(t *testing.T) {
 	m, err = l.Commit(ctx, s.ID, lake.Change{Add: mustWrite(t, l, s.ID, events(day, 2))})
 	require.NoError(t, err)
 	require.Equal(t, int64(3), m.Version, "versions only go up, past the torn one")
+}
+
+// segmentRows reads back the rows of a segment in a local bucket, in file
+// order.
+func segmentRows(t *testing.T, l *lake.Lake, seg lake.Segment) []lake.Event {
+	t.Helper()
+	path, ok := l.Bucket().LocalPath(seg.Key)
+	require.True(t, ok)
+	rows, err := parquet.ReadFile[lake.Event](path)
+	require.NoError(t, err)
+	return rows
 }
 
 func mustWrite(t *testing.T, l *lake.Lake, id string, evs []lake.Event) []lake.Segment {

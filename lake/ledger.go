@@ -60,16 +60,11 @@ func (l *Lake) BeginBatch(ctx context.Context, storeID string, sources []Source)
 }
 
 // FinishBatch marks a batch's sources as ingested, after the commit of its
-// segments (or at once, when the sources held no events for the store).
+// segments (or at once, when the sources held no events for the store): it
+// writes them to the ledger in one synced write, then deletes the pending
+// record. A crash between the two leaves the batch pending, and the next
+// open finishes it again: the ledger's puts are idempotent.
 func (l *Lake) FinishBatch(ctx context.Context, batch string) error {
-	return l.finishBatch(batch)
-}
-
-// finishBatch writes the pending batch's sources to the ledger in one synced
-// write, then deletes the pending record. A crash between the two leaves
-// the batch pending, and the next open finishes it again: the ledger's puts
-// are idempotent.
-func (l *Lake) finishBatch(batch string) error {
 	var rec batchRecord
 	err := l.db.View(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketBatches).Get([]byte(batch))
@@ -127,7 +122,7 @@ func (l *Lake) settleBatches(m *Manifest) error {
 	}
 	for _, k := range done {
 		l.log.Info("finishing committed ingest batch", "store", m.Store, "batch", k)
-		if err := l.finishBatch(k); err != nil {
+		if err := l.FinishBatch(context.Background(), k); err != nil {
 			return err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditlake/auditlake/lake"
@@ -43,10 +42,7 @@ func TestCompactKeepsNullMaps(t *testing.T) {
 
 	merged, err := l.Compact(ctx, s.ID, group)
 	require.NoError(t, err)
-	path, ok := l.Bucket().LocalPath(merged.Key)
-	require.True(t, ok)
-	rows, err := parquet.ReadFile[lake.Event](path)
-	require.NoError(t, err)
+	rows := segmentRows(t, l, merged)
 	require.Len(t, rows, len(events))
 	for i, r := range rows {
 		want := events[i]

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditlake/auditlake/lake"
@@ -48,10 +47,7 @@ func TestSegmentsKeepNullMaps(t *testing.T) {
 		segs, err := l.WriteSegments(ctx, s.ID, "", events)
 		require.NoError(t, err)
 		require.Len(t, segs, 1)
-		path, ok := l.Bucket().LocalPath(segs[0].Key)
-		require.True(t, ok)
-		rows, err := parquet.ReadFile[lake.Event](path)
-		require.NoError(t, err)
+		rows := segmentRows(t, l, segs[0])
 		require.Len(t, rows, n)
 		for i, r := range rows {
 			want := events[i]
@@ -99,10 +95,7 @@ func TestSegmentsKeepEventJSON(t *testing.T) {
 	segs, err := l.WriteSegments(ctx, s.ID, "", events)
 	require.NoError(t, err)
 	require.Len(t, segs, 1)
-	path, ok := l.Bucket().LocalPath(segs[0].Key)
-	require.True(t, ok)
-	rows, err := parquet.ReadFile[lake.Event](path)
-	require.NoError(t, err)
+	rows := segmentRows(t, l, segs[0])
 	require.Len(t, rows, n)
 	for _, r := range rows {
 		require.NotNil(t, r.CutEventID, "eventID %s was not cut", *r.EventID)

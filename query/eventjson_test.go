@@ -483,23 +483,7 @@ func FuzzEventJSONPushdown(f *testing.F) {
 		f.Add(s)
 	}
 	e, a, b, _ := ejLake(f, 42, false)
-	ctx := context.Background()
-	run := func(q string) ([][]string, error) {
-		rows, err := e.Query(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out [][]string
-		for rows.Next() {
-			row := make([]string, len(rows.Columns()))
-			for i, v := range rows.Values() {
-				row[i] = csvCell(v, parseType(rows.Columns()[i].DuckDBType))
-			}
-			out = append(out, row)
-		}
-		return out, rows.Err()
-	}
+	run := func(q string) ([][]string, error) { return queryCells(e, q) }
 	f.Fuzz(func(t *testing.T, sql string) {
 		q := strings.NewReplacer("$A", a, "$B", b).Replace(sql)
 		pushed, perr := run(q)

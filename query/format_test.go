@@ -65,14 +65,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestWriteCSVRoundTrip(t *testing.T) {
-	e := newTestEngine(t, testLake(t), Options{})
-	rows, err := e.Query(context.Background(), formatQuery)
-	require.NoError(t, err)
-	var buf bytes.Buffer
-	require.NoError(t, WriteCSV(&buf, rows))
-	require.NoError(t, rows.Close())
-	recs, err := csv.NewReader(&buf).ReadAll()
-	require.NoError(t, err)
+	recs := queryCSV(t, newTestEngine(t, testLake(t), Options{}), formatQuery)
 	require.Len(t, recs, 4)
 	require.Equal(t, "eventTime", recs[0][0])
 	require.Equal(t, "2024-01-01 09:30:00.250", recs[2][0])
@@ -85,14 +78,7 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 // TestWriteCSVOneEmptyColumn checks that rows of one column holding NULL or
 // "" survive a CSV reader: written as blank lines they would be no records.
 func TestWriteCSVOneEmptyColumn(t *testing.T) {
-	e := newTestEngine(t, testLake(t), Options{})
-	rows, err := e.Query(context.Background(), "SELECT x FROM (VALUES (NULL), (''), ('a')) AS t(x)")
-	require.NoError(t, err)
-	var buf bytes.Buffer
-	require.NoError(t, WriteCSV(&buf, rows))
-	require.NoError(t, rows.Close())
-	recs, err := csv.NewReader(&buf).ReadAll()
-	require.NoError(t, err)
+	recs := queryCSV(t, newTestEngine(t, testLake(t), Options{}), "SELECT x FROM (VALUES (NULL), (''), ('a')) AS t(x)")
 	require.Equal(t, [][]string{{"x"}, {""}, {""}, {"a"}}, recs)
 }
 

@@ -1,7 +1,10 @@
 package query
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -204,10 +207,18 @@ func newTestEngine(t testing.TB, cat Catalog, opts Options) *Engine {
 // queryStrings runs a query and returns its rows as CSV cell text.
 func queryStrings(t testing.TB, e *Engine, q string) [][]string {
 	t.Helper()
-	rows, err := e.Query(context.Background(), q)
+	out, err := queryCells(e, q)
 	require.NoError(t, err, q)
-	defer func() { require.NoError(t, rows.Close()) }()
-	var out [][]string
+	return out
+}
+
+// queryCells is queryStrings for a query that may fail.
+func queryCells(e *Engine, q string) (out [][]string, err error) {
+	rows, err := e.Query(context.Background(), q)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, rows.Close()) }()
 	for rows.Next() {
 		row := make([]string, len(rows.Columns()))
 		for i, v := range rows.Values() {
@@ -215,6 +226,18 @@ func queryStrings(t testing.TB, e *Engine, q string) [][]string {
 		}
 		out = append(out, row)
 	}
-	require.NoError(t, rows.Err(), q)
-	return out
+	return out, rows.Err()
+}
+
+// queryCSV runs a query through WriteCSV and reads the records back.
+func queryCSV(t *testing.T, e *Engine, q string) [][]string {
+	t.Helper()
+	rows, err := e.Query(context.Background(), q)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, WriteCSV(&buf, rows))
+	require.NoError(t, rows.Close())
+	recs, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	return recs
 }
