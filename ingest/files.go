@@ -51,7 +51,9 @@ type Summary struct {
 // and Insights events of every input as well, whatever the store's
 // selectors, through its own ledger entry for the input: an input the
 // history already took adds nothing to it, and a run cut short between the
-// two commits completes the history on the next run.
+// two commits completes the history on the next run. When the store shares
+// its segments with the history (lake.HistoryShares), the history store
+// takes only the events the store does not.
 func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, opts Options, onDone func(SourceResult)) (Summary, error) {
 	var sum Summary
 	store, err := l.GetStore(ctx, storeRef)
@@ -103,6 +105,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		}
 	})
 	w.SetTee(hist)
+	shared := w.ShareHistory()
 
 	workers := opts.Workers
 	if workers <= 0 {
@@ -132,7 +135,7 @@ func Paths(ctx context.Context, l *lake.Lake, storeRef string, paths []string, o
 		decoders.Go(func() error {
 			dec := NewDecoder()
 			for i := range jobs {
-				res, events, h, err := readSource(gctx, l, store.ID, dec, sel, inputs.at(i), opts.Stdin)
+				res, events, h, err := readSource(gctx, l, store.ID, dec, sel, shared, inputs.at(i), opts.Stdin)
 				if err != nil {
 					return err
 				}
@@ -188,7 +191,9 @@ type sourceHistory struct {
 
 // readSource reads, fingerprints, decodes and filters one input, for the
 // store and for the event history (nil when the history took it already).
-func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder, sel *Selector, path string, stdin io.Reader) (SourceResult, []lake.Event, *sourceHistory, error) {
+// When the store shares its segments with the history, the history's share
+// leaves out the events the store takes.
+func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder, sel *Selector, shared bool, path string, stdin io.Reader) (SourceResult, []lake.Event, *sourceHistory, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -231,7 +236,7 @@ func readSource(ctx context.Context, l *lake.Lake, storeID string, dec *Decoder,
 				events = append(events, *ev)
 			}
 		}
-		if hist != nil && HistoryTakes(ev) {
+		if hist != nil && !(taken && shared) && HistoryTakes(ev) {
 			hist.events = append(hist.events, *ev)
 			if taken { // a second copy of the struct; its text, maps and pointers are the store's event's
 				hist.bytes += int64(unsafe.Sizeof(*ev))

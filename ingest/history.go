@@ -11,8 +11,10 @@ var historySel = compileSelectors(lake.HistorySelectors())
 
 // HistoryTakes reports whether the event history keeps ev: a management or
 // Insights event. Every ingest path passes such events to the hidden
-// lake.HistoryStoreID store as well as to the stores it writes.
-func HistoryTakes(ev *lake.Event) bool { return historySel.Match(ev) }
+// lake.HistoryStoreID store as well as to the stores it writes, except
+// those a store sharing its segments with the history takes in the same
+// run (Writer.ShareHistory).
+func HistoryTakes(ev *lake.Event) bool { return lake.InHistory(ev) }
 
 // selectorFor compiles a store's selectors; the hidden event-history store
 // takes its fixed selection.

@@ -282,25 +282,6 @@ func deref(p *string) (string, bool) {
 	return *p, true
 }
 
-// EventCategory returns the event's eventCategory. Records written before
-// CloudTrail added the field (eventVersion < 1.07) get one derived from the
-// fields they do have, in this order: eventType AwsCloudTrailInsight is
-// Insight, eventType AwsVpceEvent is NetworkActivity, managementEvent false
-// is Data, anything else (managementEvent true or absent) is Management.
-func EventCategory(ev *lake.Event) string {
-	if ev.EventCategory != nil && *ev.EventCategory != "" {
-		return *ev.EventCategory
-	}
-	if ev.EventType != nil {
-		switch *ev.EventType {
-		case "AwsCloudTrailInsight":
-			return lake.CategoryInsight
-		case "AwsVpceEvent":
-			return lake.CategoryNetworkActivity
-		}
-	}
-	if ev.ManagementEvent != nil && !*ev.ManagementEvent {
-		return lake.CategoryData
-	}
-	return lake.CategoryManagement
-}
+// EventCategory returns the event's eventCategory, derived for records
+// that lack one (lake.EventCategory).
+func EventCategory(ev *lake.Event) string { return lake.EventCategory(ev) }

@@ -50,6 +50,7 @@ type Writer struct {
 	lake     *lake.Lake
 	store    lake.StoreInfo
 	tee      *lake.StoreInfo
+	share    bool // mark segments as the event history's (ShareHistory)
 	limit    int64
 	onCommit func([]SourceResult)
 
@@ -143,6 +144,17 @@ func NewWriter(l *lake.Lake, store lake.StoreInfo, bufferBytes int64, onCommit f
 // in the same batches as its own. Call it before the first Add.
 func (w *Writer) SetTee(t lake.StoreInfo) { w.tee = &t }
 
+// ShareHistory makes the writer mark the segments it writes
+// (lake.Segment.History) when its store shares them with the event history
+// (lake.HistoryShares), and reports whether it does. A caller that tees into
+// the history then leaves out of the tee the events this writer takes from
+// the same source in the same run: the history reads them from the store.
+// Call it before the first Add.
+func (w *Writer) ShareHistory() bool {
+	w.share = lake.HistoryShares(w.store)
+	return w.share
+}
+
 // Add takes all the selected events of one source; the writer owns events
 // from then on. When the buffer is full
 // it starts writing it, after waiting for the previous write.
@@ -218,7 +230,7 @@ func (w *Writer) write(ctx context.Context, b *batch) error {
 	for i, p := range b.sources {
 		sources[i] = p.Source
 	}
-	parts := []storeBatch{{store: w.store.ID, sources: sources, byDay: b.byDay.joined()}}
+	parts := []storeBatch{{store: w.store.ID, sources: sources, byDay: b.byDay.joined(), shared: w.share}}
 	if w.tee != nil {
 		parts = append(parts, storeBatch{store: w.tee.ID, sources: b.teeSources, byDay: b.teeDays.joined()})
 	}
@@ -251,6 +263,7 @@ type storeBatch struct {
 	store   string
 	sources []lake.Source
 	byDay   map[string][]lake.Event
+	shared  bool // mark the segments as the event history's
 
 	id   string // the ledger batch, once begun
 	segs []lake.Segment
@@ -267,6 +280,9 @@ func (p *storeBatch) write(ctx context.Context, l *lake.Lake) error {
 	if len(p.byDay) > 0 {
 		if p.segs, err = l.WriteDays(ctx, p.store, id, p.byDay); err != nil {
 			return fmt.Errorf("ingest into %s: %w", p.store, err)
+		}
+		for i := range p.segs {
+			p.segs[i].History = p.shared
 		}
 	}
 	return nil

@@ -179,6 +179,7 @@ func mergeSegments[R Row](ctx context.Context, l *Lake, storeID string, group []
 	}
 	for _, s := range group {
 		seg.KeyCuts = seg.KeyCuts && s.KeyCuts
+		seg.History = seg.History || s.History
 		seg.Rows += s.Rows
 		if s.MinTime.Before(seg.MinTime) {
 			seg.MinTime = s.MinTime

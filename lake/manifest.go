@@ -42,7 +42,12 @@ type Segment struct {
 	// record's own eventID and requestID members (idcut.go), so a JSON path
 	// that reads neither may read the stored text as it is. Segments written
 	// before it existed, and merges of them, lack it.
-	KeyCuts bool      `json:"keyCuts,omitempty"`
+	KeyCuts bool `json:"keyCuts,omitempty"`
+	// History says that the event history reads the segment's management
+	// and Insights events here: ingest did not copy them into the history
+	// store (HistoryShares, eventhistory.go). Merges of a marked segment are
+	// marked.
+	History bool      `json:"history,omitempty"`
 	Batch   string    `json:"batch,omitempty"` // the ingest batch that wrote it
 	Created time.Time `json:"created"`
 }

@@ -82,7 +82,12 @@ func (l *Lake) Segments(ctx context.Context, storeID string, from, to time.Time)
 	if err != nil {
 		return nil, nil, err
 	}
-	segs := m.Overlapping(from, to)
+	return l.localSegments(ctx, storeID, m.Overlapping(from, to))
+}
+
+// localSegments returns local, checked paths of segs, a store's, held until
+// release is called.
+func (l *Lake) localSegments(ctx context.Context, storeID string, segs []Segment) ([]string, func(), error) {
 	paths := make([]string, 0, len(segs))
 	held := make([]string, 0, len(segs))
 	checked := map[string]fileStamp{}

@@ -176,6 +176,11 @@ func (mt *Maintainer) fail(rep *Report, task string, err error) {
 func (mt *Maintainer) runStore(ctx context.Context, p StorePlan, rep *Report, failed map[string]bool) {
 	if p.Purge {
 		mt.m.runs.WithLabelValues(TaskPurge).Inc()
+		if err := mt.keepHistory(ctx, p.Store.ID, nil); err != nil {
+			mt.fail(rep, TaskPurge, err)
+			failed[TaskPurge] = true
+			return
+		}
 		st, err := mt.l.PurgeStore(ctx, p.Store.ID)
 		rep.BytesReclaimed += st.Bytes
 		mt.m.bytesReclaimed.Add(float64(st.Bytes))
@@ -233,6 +238,7 @@ func (mt *Maintainer) expire(ctx context.Context, p StorePlan, rep *Report) erro
 		planned[seg.ID] = true
 	}
 	var ids []string
+	var segs []lake.Segment
 	var events int64
 	var oldest, newest time.Time
 	for _, seg := range Expired(mt.opts.Now(), s.RetentionPeriod, m.Segments) {
@@ -240,6 +246,7 @@ func (mt *Maintainer) expire(ctx context.Context, p StorePlan, rep *Report) erro
 			continue
 		}
 		ids = append(ids, seg.ID)
+		segs = append(segs, seg)
 		events += seg.Rows
 		if oldest.IsZero() || seg.MinTime.Before(oldest) {
 			oldest = seg.MinTime
@@ -248,6 +255,9 @@ func (mt *Maintainer) expire(ctx context.Context, p StorePlan, rep *Report) erro
 	}
 	if len(ids) == 0 {
 		return nil
+	}
+	if err := mt.keepHistory(ctx, s.ID, segs); err != nil {
+		return err
 	}
 	if _, err := mt.l.Replace(ctx, s.ID, lake.Change{Remove: ids}, "retention"); err != nil {
 		return err
@@ -265,6 +275,28 @@ func (mt *Maintainer) expire(ctx context.Context, p StorePlan, rep *Report) erro
 	}
 	mt.audit(ctx, c)
 	mt.log.Info("expired events", "store", s.ID, "segments", len(ids), "events", events)
+	return nil
+}
+
+// keepHistory copies into the event history what it still shows of the
+// store's segments (all of them when segs is nil) before they leave the
+// store: a store shorter-lived than the history, or one being purged, may
+// hold the only copy (lake.KeepHistory).
+func (mt *Maintainer) keepHistory(ctx context.Context, storeID string, segs []lake.Segment) error {
+	if segs == nil {
+		m, err := mt.l.Manifest(ctx, storeID)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", storeID, err)
+		}
+		segs = m.Segments
+	}
+	n, err := mt.l.KeepHistory(ctx, storeID, segs, mt.opts.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		mt.log.Info("kept events in the event history", "store", storeID, "events", n)
+	}
 	return nil
 }
 

@@ -221,6 +221,27 @@ func storedIDs(t *testing.T, l *lake.Lake, storeRef string) map[string]int {
 	return got
 }
 
+// historyIDs counts the events the event history shows, by event ID: those
+// of the history store and the management events of the segments other
+// stores share with it.
+func historyIDs(t *testing.T, l *lake.Lake) map[string]int {
+	t.Helper()
+	paths, release, err := l.HistorySegments(context.Background(), time.Time{}, time.Time{})
+	require.NoError(t, err)
+	defer release()
+	got := map[string]int{}
+	for _, p := range paths {
+		rows, err := parquet.ReadFile[lake.Event](p)
+		require.NoError(t, err)
+		for _, ev := range rows {
+			if lake.InHistory(&ev) {
+				got[*ev.EventID]++
+			}
+		}
+	}
+	return got
+}
+
 // newLake opens a lake with a management-events store "mgmt" and an S3
 // data-events store "data".
 func newLake(t *testing.T, dir string) *lake.Lake {

@@ -119,11 +119,14 @@ func (r *run) load(ctx context.Context, dec *ingest.Decoder, f fetched) (*fileOu
 			return nil
 		}
 		hi := len(r.dests) - 1
-		tookFirst := false
+		tookFirst, shared := false, false
 		for i, d := range r.dests {
-			if have[i].covers(t) || !d.takes(ev) {
+			if have[i].covers(t) || !d.takes(ev) || (i == hi && shared) {
 				continue
 			}
+			// A store that shares its segments with the event history, and
+			// has nothing of this file yet, keeps the event for the history.
+			shared = shared || (d.shares && have[i].none())
 			fo.parts[i].events = append(fo.parts[i].events, *ev)
 			switch i {
 			case 0:

@@ -24,6 +24,10 @@ type dest struct {
 	store lake.StoreInfo
 	sel   *ingest.Selector // nil: the event history's selection
 	w     *ingest.Writer   // nil for the event history
+	// shares: the store's segments are the event history's for the events
+	// it takes (ingest.Writer.ShareHistory), which the history's share then
+	// leaves out.
+	shares bool
 }
 
 func (d *dest) takes(ev *lake.Event) bool {
@@ -161,6 +165,7 @@ func (m *Manager) newRun(ctx context.Context, id string, onProgress func(Import)
 	}
 	for _, d := range r.dests {
 		d.w = ingest.NewWriter(m.lake, d.store, m.opts.BufferBytes, r.committed)
+		d.shares = d.w.ShareHistory()
 	}
 	// The event history is a tee of the first destination's writer, as of
 	// ingest's: the same batches under the same memory budget.

@@ -37,6 +37,9 @@ func takenOf(recs []lake.SourceRecord, digest string) taken {
 	return t
 }
 
+// none reports whether the store has nothing of the file.
+func (t taken) none() bool { return !t.whole && len(t.ranges) == 0 }
+
 // covers reports whether the store already has the file's event at ts.
 func (t taken) covers(ts time.Time) bool {
 	if t.whole {

@@ -202,7 +202,7 @@ func (s *Searcher) scan(ctx context.Context, q plan) (_ []Event, full bool, _ er
 		if lo.Before(q.from) {
 			lo = q.from
 		}
-		paths, release, err := s.l.Segments(ctx, lake.HistoryStoreID, lo, hi)
+		paths, release, err := s.l.HistorySegments(ctx, lo, hi)
 		if err != nil {
 			return nil, false, fmt.Errorf("look up events: %w", err)
 		}

@@ -22,6 +22,17 @@ const usernameSQL = `CASE
   WHEN coalesce(userIdentity.arn, '') <> '' THEN regexp_extract(userIdentity.arn, '[^/:]*$')
   ELSE userIdentity.principalId END`
 
+// categorySQL is a record's eventCategory, derived for records that lack
+// one as lake.EventCategory derives it. The history store holds management
+// and Insights events only; the segments it shares with other stores
+// (lake.HistorySegments) hold whatever those stores take.
+const categorySQL = `CASE
+  WHEN coalesce(eventCategory, '') <> '' THEN eventCategory
+  WHEN eventType = 'AwsCloudTrailInsight' THEN 'Insight'
+  WHEN eventType = 'AwsVpceEvent' THEN 'NetworkActivity'
+  WHEN managementEvent = false THEN 'Data'
+  ELSE 'Management' END`
+
 // resourceNameSQL is a resource's name: its ARN after the last '/' or ':'.
 const resourceNameSQL = `regexp_extract(coalesce(r.arn, ''), '[^/:]*$')`
 
@@ -48,9 +59,9 @@ func (q plan) build(paths []string, ts timeSpan, fetch int) (string, []any) {
 		add("eventTime >= ?::TIMESTAMPTZ AND eventTime < ?::TIMESTAMPTZ", ts.lo, ts.hi)
 	}
 	if q.insight {
-		add("(eventCategory = 'Insight' OR eventType = 'AwsCloudTrailInsight')")
+		add("(" + categorySQL + ") = 'Insight'")
 	} else {
-		add("coalesce(eventCategory, '') <> 'Insight' AND coalesce(eventType, '') <> 'AwsCloudTrailInsight'")
+		add("(" + categorySQL + ") = 'Management'")
 	}
 	if q.after != nil {
 		add("(eventTime < ?::TIMESTAMPTZ OR (eventTime = ?::TIMESTAMPTZ AND coalesce(eventID, '') < ?))",
@@ -81,15 +92,22 @@ func (q plan) build(paths []string, ts timeSpan, fetch int) (string, []any) {
 			add("userIdentity.accessKeyId = ?", a.Value)
 		}
 	}
+	// The page is chosen on the raw columns first, so the user name, the
+	// resources and eventJson are computed for its rows only, not for
+	// every row of the span.
 	stmt := fmt.Sprintf(`SELECT eventTime, coalesce(eventID, ''), coalesce(eventName, ''), readOnly,
   coalesce(userIdentity.accessKeyId, ''), coalesce(eventSource, ''), coalesce(%s, ''),
   coalesce(awsRegion, ''), coalesce(errorCode, ''), coalesce(sourceIPAddress, ''),
   coalesce(array_to_string(list_transform(resources, r -> coalesce(r.type, '') || chr(31) || %s), chr(30)), ''),
   %s
-FROM read_parquet([%s], hive_partitioning = false)
-WHERE %s
-ORDER BY eventTime DESC, coalesce(eventID, '') DESC
-LIMIT %d`, usernameSQL, resourceNameSQL, lake.StoredEventJSON, strings.Join(files, ", "), strings.Join(where, "\n  AND "), fetch)
+FROM (
+  SELECT eventTime, eventID, eventName, readOnly, userIdentity, eventSource, awsRegion, errorCode, sourceIPAddress,
+    resources, requestID, eventJson, eventJsonCutEventID, eventJsonCutRequestID
+  FROM read_parquet([%s], hive_partitioning = false)
+  WHERE %s
+  ORDER BY eventTime DESC, coalesce(eventID, '') DESC
+  LIMIT %d)
+ORDER BY eventTime DESC, coalesce(eventID, '') DESC`, usernameSQL, resourceNameSQL, lake.StoredEventJSON, strings.Join(files, ", "), strings.Join(where, "\n    AND "), fetch)
 	return stmt, args
 }
 
