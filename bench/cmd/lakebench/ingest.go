@@ -220,8 +220,8 @@ func copyTree(src, dst string) error {
 }
 
 // measureConvert runs DuckDB's JSON-to-Parquet conversion of the same
-// trail files in a subprocess, once: it is the slow side, and its per-file
-// cost dominates a short run. The Parquet file stays for the storage
+// trail files in a subprocess, c.reps times as each ingest path runs: the
+// ratio is of two medians. The last Parquet file stays for the storage
 // figures.
 func measureConvert(ctx context.Context, c config, trail string, r *report) error {
 	self, err := os.Executable()
@@ -229,16 +229,21 @@ func measureConvert(ctx context.Context, c config, trail string, r *report) erro
 		return err
 	}
 	r.duckParquet = filepath.Join(c.work, "duckdb.parquet")
-	os.Remove(r.duckParquet)
 	env := []string{childEnv + "=convert", childSrcEnv + "=" + trail, childDstEnv + "=" + r.duckParquet}
-	res, err := harness.Run(ctx, env, true, self)
-	if err != nil {
-		return fmt.Errorf("duckdb convert: %w", err)
+	r.convert = ingestRun{name: "DuckDB read_json -> COPY parquet", inBytes: r.gen.Bytes}
+	for rep := 1; rep <= c.reps; rep++ {
+		os.Remove(r.duckParquet)
+		res, err := harness.Run(ctx, env, true, self)
+		if err != nil {
+			return fmt.Errorf("duckdb convert: %w", err)
+		}
+		n, _ := strconv.Atoi(string(trimNL(res.Stdout)))
+		r.convert.events = n
+		r.convert.wall = append(r.convert.wall, res.Wall)
+		r.convert.cpu = append(r.convert.cpu, res.UserSys)
+		r.convert.rss = append(r.convert.rss, res.MaxRSS)
+		logf("duckdb convert rep %d: %v, %.0f MiB peak RSS, %d rows", rep, res.Wall.Round(time.Millisecond), float64(res.MaxRSS)/(1<<20), n)
 	}
-	n, _ := strconv.Atoi(string(trimNL(res.Stdout)))
-	r.convert = ingestRun{name: "DuckDB read_json -> COPY parquet", events: n, inBytes: r.gen.Bytes,
-		wall: []time.Duration{res.Wall}, cpu: []time.Duration{res.UserSys}, rss: []int64{res.MaxRSS}}
-	logf("duckdb convert: %v, %.0f MiB peak RSS, %d rows", res.Wall.Round(time.Millisecond), float64(res.MaxRSS)/(1<<20), n)
 	return nil
 }
 
