@@ -16,7 +16,7 @@ import (
 
 // A segment's row groups are consecutive eventTime ranges, cut every
 // DefaultRowGroupRows rows, and inside each the rows are clustered by
-// (eventSource, eventName, eventTime).
+// (userIdentity.arn, eventSource, eventName, eventTime).
 func TestSegmentRowGroupsAreTimeRangesClusteredInside(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -29,13 +29,15 @@ func TestSegmentRowGroupsAreTimeRangesClusteredInside(t *testing.T) {
 	evs := make([]lake.Event, n)
 	sources := []string{"s3.amazonaws.com", "ec2.amazonaws.com", "iam.amazonaws.com"}
 	names := []string{"List", "Get", "Put", "Describe"}
+	principals := []string{"arn:aws:iam::123456789012:user/b", "arn:aws:iam::123456789012:user/a"}
 	for i := range evs {
 		j := (i * 7919) % n // arrival order is not time order
 		evs[i] = lake.Event{
-			EventTime:   day.Add(time.Duration(j) * time.Second),
-			EventSource: ptr(sources[j%len(sources)]),
-			EventName:   ptr(names[(j/3)%len(names)]),
-			EventJSON:   fmt.Sprintf(`{"i":%d}`, j),
+			EventTime:    day.Add(time.Duration(j) * time.Second),
+			EventSource:  ptr(sources[j%len(sources)]),
+			EventName:    ptr(names[(j/3)%len(names)]),
+			UserIdentity: &lake.UserIdentity{ARN: ptr(principals[(j/5)%len(principals)])},
+			EventJSON:    fmt.Sprintf(`{"i":%d}`, j),
 		}
 	}
 	segs, err := l.WriteSegments(ctx, s.ID, "", evs)
@@ -77,7 +79,9 @@ func TestSegmentRowGroupsAreTimeRangesClusteredInside(t *testing.T) {
 			minT, maxT = minOf(minT, e.EventTime), maxOf(maxT, e.EventTime)
 			if i > 0 {
 				p := rows[i-1]
-				key := func(e lake.Event) string { return *e.EventSource + "\x00" + *e.EventName }
+				key := func(e lake.Event) string {
+					return *e.UserIdentity.ARN + "\x00" + *e.EventSource + "\x00" + *e.EventName
+				}
 				c := strings.Compare(key(p), key(e))
 				require.True(t, c < 0 || c == 0 && !e.EventTime.Before(p.EventTime), "row group %d row %d out of cluster order", gi, i)
 			}

@@ -183,6 +183,7 @@ type groupWriter[R Row] struct {
 func newGroupWriter[R Row](w io.Writer) *groupWriter[R] {
 	return &groupWriter[R]{
 		pw: parquet.NewGenericWriter[R](w,
+			segmentSchema[R](),
 			parquet.Compression(segmentCodec),
 			parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
 			parquet.PageBufferSize(pageBytes),

@@ -111,11 +111,12 @@ func writeSegmentFile[R Row](path, storeID string, events []R, now time.Time) (S
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	clusterRowGroups(events, order, DefaultRowGroupRows)
-	codec, history := segmentCodec, storeID == HistoryStoreID
+	codec, schema, history := segmentCodec, segmentSchema[R](), storeID == HistoryStoreID
 	if history {
-		codec = historyCodec
+		codec, schema = historyCodec, parquet.SchemaOf(new(R))
 	}
 	pw := parquet.NewGenericWriter[R](bw,
+		schema,
 		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
 		parquet.PageBufferSize(pageBytes),
