@@ -238,6 +238,10 @@ func decodeSourceValue(v []byte, rec *SourceRecord) error {
 	return nil
 }
 
+// ledgerGetOptions are ledgerGet's iterator options, in a variable so that
+// passing them does not allocate.
+var ledgerGetOptions = pebble.IterOptions{UseL6Filters: true}
+
 // ledgerGet reads the store's entry for digest.
 func (l *Lake) ledgerGet(storeID, digest string) (SourceRecord, bool, error) {
 	rec := SourceRecord{Source: Source{Digest: digest}}
@@ -254,7 +258,7 @@ func (l *Lake) ledgerGet(storeID, digest string) (SourceRecord, bool, error) {
 	// never does: in a ledger small enough to live in one level (a few
 	// million inputs) every lookup of a new input, the common case, would
 	// read and decompress a data block.
-	it, err := l.ledger.NewIter(&pebble.IterOptions{UseL6Filters: true})
+	it, err := l.ledger.NewIter(&ledgerGetOptions)
 	if err != nil {
 		return rec, false, fmt.Errorf("ingest ledger: %w", err)
 	}
