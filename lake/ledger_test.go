@@ -95,8 +95,12 @@ func TestLedgerEntriesAndSlices(t *testing.T) {
 	require.ErrorIs(t, err, lake.ErrClosed)
 }
 
+// raceEnabled is set in race builds (race_test.go).
+var raceEnabled bool
+
 // TestIngestedAllocations: ingest looks up every input in two stores; a
-// lookup allocates its key, and a hit its record's text, little more.
+// lookup allocates its key, and a hit its record's text, little more. In a
+// race build Pebble's invariant checks allocate one more.
 func TestIngestedAllocations(t *testing.T) {
 	ctx := context.Background()
 	l := openLake(t, t.TempDir(), lake.Options{})
@@ -114,8 +118,12 @@ func TestIngestedAllocations(t *testing.T) {
 		}
 	})
 	t.Logf("allocations: miss %.1f, hit %.1f", miss, hit)
-	require.LessOrEqual(t, miss, 1.0, "the key")
-	require.LessOrEqual(t, hit, 2.0, "the key, the record's batch and name")
+	slack := 0.0
+	if raceEnabled {
+		slack = 1
+	}
+	require.LessOrEqual(t, miss, 1+slack, "the key")
+	require.LessOrEqual(t, hit, 2+slack, "the key, the record's batch and name")
 }
 
 // TestPurgeDeletesLedger: purging a store deletes its ledger entries and no
