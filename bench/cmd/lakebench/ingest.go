@@ -30,13 +30,14 @@ import (
 
 // ingestRun is one way of getting events into a store, measured over reps.
 type ingestRun struct {
-	name    string
-	events  int   // events stored (or converted)
-	inBytes int64 // input bytes: the .json.gz files, or the eventData sent
-	wall    []time.Duration
-	cpu     []time.Duration // user+system of the process doing the work
-	rss     []int64         // its peak RSS
-	note    string
+	name     string
+	events   int   // events stored (or converted)
+	inEvents int   // events in the input: the trail's, or those sent
+	inBytes  int64 // input bytes: the .json.gz files, or the eventData sent
+	wall     []time.Duration
+	cpu      []time.Duration // user+system of the process doing the work
+	rss      []int64         // its peak RSS
+	note     string
 }
 
 func (r ingestRun) medWall() time.Duration { return harness.Median(r.wall) }
@@ -76,7 +77,7 @@ func countStore(ctx context.Context, bin, lakeDir, store string) (int, error) {
 // measureIngest ingests the trail into a fresh lake's bench store, reps
 // times, each a separate `auditlake ingest` process.
 func measureIngest(ctx context.Context, c config, bin, trail string, r *report) error {
-	run := ingestRun{name: "auditlake ingest (files)", inBytes: r.gen.Bytes}
+	run := ingestRun{name: "auditlake ingest (files)", inEvents: r.gen.Events, inBytes: r.gen.Bytes}
 	lakeDir := filepath.Join(c.work, "lake-ingest")
 	defer os.RemoveAll(lakeDir)
 	for i := 0; i < c.reps; i++ {
@@ -108,7 +109,7 @@ func measureIngest(ctx context.Context, c config, bin, trail string, r *report) 
 // measureImport runs `auditlake import` of source into a fresh lake's bench
 // store, reps times.
 func measureImport(ctx context.Context, c config, bin, name, source string, env []string, r *report) error {
-	run := ingestRun{name: name, inBytes: r.gen.Bytes}
+	run := ingestRun{name: name, inEvents: r.gen.Events, inBytes: r.gen.Bytes}
 	lakeDir := filepath.Join(c.work, "lake-import")
 	defer os.RemoveAll(lakeDir)
 	for i := 0; i < c.reps; i++ {
@@ -230,7 +231,7 @@ func measureConvert(ctx context.Context, c config, trail string, r *report) erro
 	}
 	r.duckParquet = filepath.Join(c.work, "duckdb.parquet")
 	env := []string{childEnv + "=convert", childSrcEnv + "=" + trail, childDstEnv + "=" + r.duckParquet}
-	r.convert = ingestRun{name: "DuckDB read_json -> COPY parquet", inBytes: r.gen.Bytes}
+	r.convert = ingestRun{name: "DuckDB read_json -> COPY parquet", inEvents: r.gen.Events, inBytes: r.gen.Bytes}
 	for rep := 1; rep <= c.reps; rep++ {
 		os.Remove(r.duckParquet)
 		res, err := harness.Run(ctx, env, true, self)
@@ -467,7 +468,7 @@ func measurePut(ctx context.Context, c config, bin, trail string, r *report) err
 		if stored != acked {
 			r.warnings = append(r.warnings, fmt.Sprintf("PutAuditEvents: %d events acknowledged, %d in the store after the server stopped", acked, stored))
 		}
-		run.events, run.inBytes = acked, bytes
+		run.events, run.inEvents, run.inBytes = acked, acked, bytes
 		run.wall, run.cpu, run.rss = append(run.wall, wall), append(run.cpu, cpu1-cpu0), append(run.rss, res.MaxRSS)
 		run.note = fmt.Sprintf("the flush into segments at shutdown took %v more", time.Since(flushStart).Round(time.Millisecond))
 		logf("PutAuditEvents rep %d: %d events acknowledged in %v (%d stored), server %.0f MiB peak RSS", i+1, acked, wall.Round(time.Millisecond), stored, float64(res.MaxRSS)/(1<<20))

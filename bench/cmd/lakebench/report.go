@@ -79,18 +79,26 @@ func perCore(x float64, cpu time.Duration) float64 {
 	return x / cpu.Seconds()
 }
 
+// ingestRows compares each ingest path with DuckDB's conversion. The goal
+// is on input events per second: both read the same trail files, and each
+// decodes every event in them, while auditlake's bench store keeps only
+// those its selectors choose (893,534 of 1M at the default size) and DuckDB
+// converts all of them. Stored events per second is shown beside it.
 func (r *report) ingestRows() []row {
 	var rows []row
 	cv := r.convert
-	cvRate := float64(cv.events) / cv.medWall().Seconds()
+	cvRate := float64(cv.inEvents) / cv.medWall().Seconds()
+	cvPerCore := perCore(float64(cv.inEvents), cv.medCPU())
 	for _, in := range r.ingests {
 		w, cpu := in.medWall(), in.medCPU()
-		rate := float64(in.events) / w.Seconds()
+		rate := float64(in.inEvents) / w.Seconds()
+		stored := float64(in.events) / w.Seconds()
 		rss := harness.Median(in.rss)
 		rows = append(rows,
-			row{"ingest", in.name + ": events/s (vs DuckDB's conversion)", fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.0f", cvRate), ratio(rate, cvRate), ">= 1x (stretch 2x)", goalMet(cv.events > 0, rate >= cvRate)},
-			row{"ingest", in.name + ": events/s per core (events / CPU s)", fmt.Sprintf("%.0f", perCore(float64(in.events), cpu)), fmt.Sprintf("%.0f", perCore(float64(cv.events), cv.medCPU())),
-				ratio(perCore(float64(in.events), cpu), perCore(float64(cv.events), cv.medCPU())), "-", "-"},
+			row{"ingest", in.name + ": input events/s (vs DuckDB's conversion)", fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.0f", cvRate), ratio(rate, cvRate), ">= 1x (stretch 2x)", goalMet(cv.inEvents > 0, rate >= cvRate)},
+			row{"ingest", in.name + ": stored events/s (vs DuckDB's converted rows/s)", fmt.Sprintf("%.0f", stored), fmt.Sprintf("%.0f", float64(cv.events)/cv.medWall().Seconds()), ratio(stored, float64(cv.events)/cv.medWall().Seconds()), "-", "-"},
+			row{"ingest", in.name + ": input events/s per core (events / CPU s)", fmt.Sprintf("%.0f", perCore(float64(in.inEvents), cpu)), fmt.Sprintf("%.0f", cvPerCore),
+				ratio(perCore(float64(in.inEvents), cpu), cvPerCore), "-", "-"},
 			row{"ingest", in.name + ": MB/s of input, per core", fmt.Sprintf("%.1f", perCore(float64(in.inBytes)/1e6, cpu)), fmt.Sprintf("%.1f", perCore(float64(cv.inBytes)/1e6, cv.medCPU())), "-", "-", "-"},
 			row{"ingest", in.name + ": peak RSS", mib(rss), mib(harness.Median(cv.rss)), ratio(float64(rss), float64(harness.Median(cv.rss))), "< 1 GiB", yes(rss < 1<<30)},
 		)
